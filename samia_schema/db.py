@@ -1,0 +1,110 @@
+"""Connections, the one place rendered SQL is executed, and PostgREST-style impersonation."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from .errors import DatabaseError
+
+API_ROLES = ("anon", "authenticated", "service_role")
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN without its password, for messages.
+
+    Example:
+        >>> redact_dsn("postgresql://app:s3cret@db:5432/x")
+        'postgresql://app:***@db:5432/x'
+    """
+    if "://" in dsn:
+        parts = urlsplit(dsn)
+        if parts.password is not None:
+            host = parts.hostname or ""
+            netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+            parts = parts._replace(netloc=netloc)
+        query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
+        return urlunsplit(parts._replace(query=query))
+    return re.sub(r"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", dsn)
+
+
+def _scrub(message: str, dsn: str) -> str:
+    """Remove a DSN's password from an error message, should a driver echo it."""
+    try:
+        password = psycopg.conninfo.conninfo_to_dict(dsn).get("password")
+    except psycopg.ProgrammingError:
+        password = None
+    text = message.strip().splitlines()[0] if message.strip() else message
+    return text.replace(str(password), "***") if password else text
+
+
+def connect(dsn: str, *, autocommit: bool = False, application_name: str = "samia") -> psycopg.Connection[Any]:
+    """Open a connection; failures become a one-line DatabaseError without the password."""
+    try:
+        return psycopg.connect(
+            dsn, autocommit=autocommit, connect_timeout=10, application_name=application_name
+        )
+    except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
+        raise DatabaseError(f"cannot connect to {redact_dsn(dsn)}: {_scrub(str(exc), dsn)}") from None
+
+
+def execute_script(conn: psycopg.Connection[Any], script: str, *, label: str = "script") -> None:
+    """Run a multi-statement SQL script (simple query protocol: no parameters).
+
+    This is the only function that executes rendered template SQL.
+    """
+    try:
+        conn.execute(script.encode("utf-8"))  # type: ignore[call-overload]
+    except psycopg.Error as exc:
+        diag = exc.diag
+        where = f" ({diag.sqlstate})" if diag and diag.sqlstate else ""
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseError(f"{label}: {first}{where}") from exc
+
+
+def setting_value(conn: psycopg.Connection[Any], name: str) -> str | None:
+    row = conn.execute("select current_setting(%s, true)", (name,)).fetchone()
+    return None if row is None else row[0]
+
+
+@contextmanager
+def impersonate(
+    conn: psycopg.Connection[Any],
+    role: str,
+    claims: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    method: str = "POST",
+    path: str = "/rest/v1/rpc",
+) -> Iterator[psycopg.Connection[Any]]:
+    """Act as PostgREST does for one request, inside a transaction that is always rolled back.
+
+    `SET LOCAL ROLE role`, `request.jwt.claims` (and the legacy `request.jwt.claim.*` GUCs the
+    Storage API and older auth helpers read), `request.headers`, `request.method`, `request.path`.
+
+    Example:
+        >>> with impersonate(conn, "authenticated", {"sub": uid, "role": "authenticated"}) as c:
+        ...     c.execute("select auth.uid()").fetchone()
+    """
+    claims = dict(claims or {})
+    with conn.transaction(force_rollback=True):
+        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+        settings: dict[str, str] = {
+            "request.jwt.claims": json.dumps(claims),
+            "request.jwt.claim.sub": str(claims.get("sub") or ""),
+            "request.jwt.claim.role": str(claims.get("role") or role),
+            "request.jwt.claim.email": str(claims.get("email") or ""),
+            "request.headers": json.dumps(dict(headers or {})),
+            "request.method": method,
+            "request.path": path,
+        }
+        for name, value in settings.items():
+            conn.execute("select set_config(%s, %s, true)", (name, value))
+        yield conn

@@ -1,0 +1,221 @@
+-- samia-schema: Supabase compatibility bootstrap for plain PostgreSQL.
+-- Creates only what is missing of the Supabase parts the chat schema relies on; on a database that
+-- already has them (a real supabase/postgres image, or a second run) it changes nothing.
+-- Sent as one simple-protocol query; every statement is idempotent on its own.
+
+do $bootstrap$
+declare
+  r record;
+begin
+  -- API roles, as Supabase defines them.
+  for r in select * from (values
+      ('anon', 'nologin noinherit', '3s'),
+      ('authenticated', 'nologin noinherit', '8s'),
+      ('service_role', 'nologin noinherit bypassrls', null),
+      ('supabase_auth_admin', 'nologin noinherit createrole', null),
+      ('supabase_storage_admin', 'nologin noinherit createrole', null),
+      ('supabase_realtime_admin', 'nologin noinherit', null)
+    ) as t(name, attrs, timeout)
+  loop
+    if not exists (select 1 from pg_roles where rolname = r.name) then
+      execute format('create role %I %s', r.name, r.attrs);
+      if r.timeout is not null then
+        execute format('alter role %I set statement_timeout = %L', r.name, r.timeout);
+      end if;
+    end if;
+  end loop;
+  if not exists (select 1 from pg_roles where rolname = 'authenticator') then
+    create role authenticator login noinherit;
+  end if;
+  if not exists (select 1 from pg_roles where rolname = 'postgres') then
+    create role postgres login createrole createdb replication bypassrls;
+  end if;
+  -- PostgREST switches from authenticator to the API roles; postgres may SET ROLE to them.
+  for r in select u.name as member, g.name as grp
+           from (values ('authenticator'), ('postgres')) u(name)
+           cross join (values ('anon'), ('authenticated'), ('service_role')) g(name)
+  loop
+    if not exists (
+      select 1 from pg_auth_members m
+      join pg_roles gr on gr.oid = m.roleid join pg_roles mr on mr.oid = m.member
+      where gr.rolname = r.grp and mr.rolname = r.member
+    ) and r.member <> current_user then
+      execute format('grant %I to %I', r.grp, r.member);
+    end if;
+  end loop;
+end
+$bootstrap$;
+
+-- auth: users and the identity helpers (current Supabase semantics: both GUC styles).
+do $auth$
+begin
+  if not exists (select 1 from pg_namespace where nspname = 'auth') then
+    create schema auth authorization supabase_auth_admin;
+    grant usage on schema auth to anon, authenticated, service_role;
+  end if;
+  if to_regclass('auth.users') is null then
+    create table auth.users (
+      instance_id uuid,
+      id uuid primary key,
+      aud varchar(255),
+      role varchar(255),
+      email varchar(255),
+      encrypted_password varchar(255),
+      email_confirmed_at timestamptz,
+      phone text,
+      raw_app_meta_data jsonb not null default '{}'::jsonb,
+      raw_user_meta_data jsonb not null default '{}'::jsonb,
+      is_super_admin boolean,
+      created_at timestamptz not null default now(),
+      updated_at timestamptz not null default now(),
+      last_sign_in_at timestamptz,
+      banned_until timestamptz,
+      deleted_at timestamptz,
+      is_sso_user boolean not null default false,
+      is_anonymous boolean not null default false
+    );
+    alter table auth.users owner to supabase_auth_admin;
+    alter table auth.users enable row level security;
+    grant all on table auth.users to service_role;
+  end if;
+  if to_regprocedure('auth.uid()') is null then
+    create function auth.uid() returns uuid language sql stable as $fn$
+      select coalesce(
+        nullif(current_setting('request.jwt.claim.sub', true), ''),
+        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
+      )::uuid
+    $fn$;
+    alter function auth.uid() owner to supabase_auth_admin;
+  end if;
+  if to_regprocedure('auth.role()') is null then
+    create function auth.role() returns text language sql stable as $fn$
+      select coalesce(
+        nullif(current_setting('request.jwt.claim.role', true), ''),
+        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
+      )::text
+    $fn$;
+    alter function auth.role() owner to supabase_auth_admin;
+  end if;
+  if to_regprocedure('auth.email()') is null then
+    create function auth.email() returns text language sql stable as $fn$
+      select coalesce(
+        nullif(current_setting('request.jwt.claim.email', true), ''),
+        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')
+      )::text
+    $fn$;
+    alter function auth.email() owner to supabase_auth_admin;
+  end if;
+  if to_regprocedure('auth.jwt()') is null then
+    create function auth.jwt() returns jsonb language sql stable as $fn$
+      select coalesce(
+        nullif(current_setting('request.jwt.claim', true), ''),
+        nullif(current_setting('request.jwt.claims', true), '')
+      )::jsonb
+    $fn$;
+    alter function auth.jwt() owner to supabase_auth_admin;
+  end if;
+end
+$auth$;
+
+-- storage: buckets, objects, the path helpers.
+do $storage$
+begin
+  if not exists (select 1 from pg_namespace where nspname = 'storage') then
+    create schema storage authorization supabase_storage_admin;
+    grant usage on schema storage to anon, authenticated, service_role;
+  end if;
+  if to_regclass('storage.buckets') is null then
+    create table storage.buckets (
+      id text primary key,
+      name text not null unique,
+      owner uuid,
+      owner_id text,
+      public boolean not null default false,
+      avif_autodetection boolean not null default false,
+      file_size_limit bigint,
+      allowed_mime_types text[],
+      type text not null default 'STANDARD',
+      created_at timestamptz not null default now(),
+      updated_at timestamptz not null default now()
+    );
+    alter table storage.buckets owner to supabase_storage_admin;
+    alter table storage.buckets enable row level security;
+    grant all on table storage.buckets to anon, authenticated, service_role;
+  end if;
+  if to_regclass('storage.objects') is null then
+    create table storage.objects (
+      id uuid primary key default gen_random_uuid(),
+      bucket_id text references storage.buckets (id),
+      name text,
+      owner uuid,
+      owner_id text,
+      created_at timestamptz not null default now(),
+      updated_at timestamptz not null default now(),
+      last_accessed_at timestamptz not null default now(),
+      metadata jsonb,
+      path_tokens text[] generated always as (string_to_array(name, '/')) stored,
+      version text,
+      user_metadata jsonb
+    );
+    create unique index bucketid_objname on storage.objects (bucket_id, name);
+    create index name_prefix_search on storage.objects (name text_pattern_ops);
+    alter table storage.objects owner to supabase_storage_admin;
+    alter table storage.objects enable row level security;
+    grant all on table storage.objects to anon, authenticated, service_role;
+  end if;
+  if to_regprocedure('storage.foldername(text)') is null then
+    create function storage.foldername(name text) returns text[] language plpgsql immutable as $fn$
+    declare
+      _parts text[];
+    begin
+      select string_to_array(name, '/') into _parts;
+      return _parts[1:array_length(_parts, 1) - 1];
+    end
+    $fn$;
+    alter function storage.foldername(text) owner to supabase_storage_admin;
+  end if;
+  if to_regprocedure('storage.filename(text)') is null then
+    create function storage.filename(name text) returns text language plpgsql immutable as $fn$
+    declare
+      _parts text[];
+    begin
+      select string_to_array(name, '/') into _parts;
+      return _parts[array_length(_parts, 1)];
+    end
+    $fn$;
+    alter function storage.filename(text) owner to supabase_storage_admin;
+  end if;
+  if to_regprocedure('storage.extension(text)') is null then
+    create function storage.extension(name text) returns text language plpgsql immutable as $fn$
+    declare
+      _parts text[];
+      _filename text;
+    begin
+      select string_to_array(name, '/') into _parts;
+      select _parts[array_length(_parts, 1)] into _filename;
+      return reverse(split_part(reverse(_filename), '.', 1));
+    end
+    $fn$;
+    alter function storage.extension(text) owner to supabase_storage_admin;
+  end if;
+end
+$storage$;
+
+-- realtime publication and the Supabase CLI's migration history.
+do $misc$
+begin
+  if not exists (select 1 from pg_publication where pubname = 'supabase_realtime') then
+    create publication supabase_realtime;
+  end if;
+  if not exists (select 1 from pg_namespace where nspname = 'supabase_migrations') then
+    create schema supabase_migrations;
+  end if;
+  if to_regclass('supabase_migrations.schema_migrations') is null then
+    create table supabase_migrations.schema_migrations (
+      version text primary key,
+      statements text[],
+      name text
+    );
+  end if;
+end
+$misc$;

@@ -1,0 +1,121 @@
+-- samia: helper functions for policies. All `stable security definer set search_path = ''`; each
+-- answers only about the caller (auth.uid() / the JWT), never about a user id passed in.
+create or replace function chat_private.app_role()
+returns text
+language sql stable security definer set search_path = ''
+as $fn$
+  select p.role from public.profiles p where p.id = auth.uid()
+$fn$;
+comment on function chat_private.app_role() is 'The caller''s application role (profiles), or null.';
+
+create or replace function chat_private.has_role(p_roles text[])
+returns boolean
+language sql stable security definer set search_path = ''
+as $fn$
+  select coalesce(chat_private.app_role() = any (p_roles), false)
+$fn$;
+
+create or replace function chat_private.is_admin()
+returns boolean
+language sql stable security definer set search_path = ''
+as $fn$
+  select chat_private.has_role(array['admin', 'super_admin']::text[])
+$fn$;
+
+-- The caller's sessions (GIN on participants). Used as `session_id in (select ...my_session_ids())`,
+-- which Postgres evaluates once per statement (hashed subplan), not once per row.
+create or replace function chat_private.my_session_ids()
+returns setof uuid
+language sql stable security definer set search_path = ''
+as $fn$
+  select s.id from public.chat_sessions s where s.participants @> array[auth.uid()]
+$fn$;
+
+create or replace function chat_private.my_session_folders()
+returns setof text
+language sql stable security definer set search_path = ''
+as $fn$
+  select s.id::text from public.chat_sessions s where s.participants @> array[auth.uid()]
+$fn$;
+
+create or replace function chat_private.my_active_session_folders()
+returns setof text
+language sql stable security definer set search_path = ''
+as $fn$
+  select s.id::text from public.chat_sessions s
+  where s.participants @> array[auth.uid()] and s.status = 'active'
+$fn$;
+
+-- Users who share a session with the caller (to show names and avatars of chat partners).
+create or replace function chat_private.my_contact_ids()
+returns setof uuid
+language sql stable security definer set search_path = ''
+as $fn$
+  select distinct p from public.chat_sessions s, unnest(s.participants) p
+  where s.participants @> array[auth.uid()]
+$fn$;
+
+create or replace function chat_private.is_participant(p_session_id uuid)
+returns boolean
+language sql stable security definer set search_path = ''
+as $fn$
+  select exists (
+    select 1 from public.chat_sessions s
+    where s.id = p_session_id and s.participants @> array[auth.uid()]
+  )
+$fn$;
+
+create or replace function chat_private.is_active_participant(p_session_id uuid)
+returns boolean
+language sql stable security definer set search_path = ''
+as $fn$
+  select exists (
+    select 1 from public.chat_sessions s
+    where s.id = p_session_id and s.participants @> array[auth.uid()] and s.status = 'active'
+  )
+$fn$;
+
+create or replace function chat_private.session_is_active(p_session_id uuid)
+returns boolean
+language sql stable security definer set search_path = ''
+as $fn$
+  select exists (select 1 from public.chat_sessions s where s.id = p_session_id and s.status = 'active')
+    and auth.uid() is not null
+$fn$;
+
+-- The client address the API saw (request.headers), never inet_client_addr() (the pooler's).
+create or replace function chat_private.request_ip()
+returns inet
+language plpgsql stable set search_path = ''
+as $fn$
+declare
+  v_headers jsonb;
+  v_raw text;
+begin
+  begin
+    v_headers := nullif(current_setting('request.headers', true), '')::jsonb;
+  exception when others then
+    return null;
+  end;
+  v_raw := btrim(split_part(coalesce(
+    v_headers ->> 'x-forwarded-for', v_headers ->> 'cf-connecting-ip', v_headers ->> 'x-real-ip'
+  ), ',', 1));
+  if v_raw is null or v_raw = '' then
+    return null;
+  end if;
+  return v_raw::inet;
+exception when others then
+  return null;
+end
+$fn$;
+
+create or replace function chat_private.request_user_agent()
+returns text
+language plpgsql stable set search_path = ''
+as $fn$
+begin
+  return left(nullif(current_setting('request.headers', true), '')::jsonb ->> 'user-agent', 512);
+exception when others then
+  return null;
+end
+$fn$;
