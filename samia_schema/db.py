@@ -15,6 +15,12 @@ from psycopg import sql
 from .errors import DatabaseError
 
 API_ROLES = ("anon", "authenticated", "service_role")
+_REQUEST_GUCS = ("request.jwt.claims", "request.jwt.claim.sub", "request.jwt.claim.role",
+                 "request.jwt.claim.email", "request.headers", "request.method", "request.path")
+# one round trip for every request GUC; names are constants, values are parameters
+_SET_REQUEST = sql.SQL("select {}").format(sql.SQL(", ").join(
+    sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), sql.Placeholder(name)) for name in _REQUEST_GUCS
+))
 
 
 def redact_dsn(dsn: str) -> str:
@@ -105,6 +111,5 @@ def impersonate(
             "request.method": method,
             "request.path": path,
         }
-        for name, value in settings.items():
-            conn.execute("select set_config(%s, %s, true)", (name, value))
+        conn.execute(_SET_REQUEST, settings)
         yield conn

@@ -1,0 +1,2 @@
+-- the audit trigger on chat_messages dropped (writes leave no trail)
+drop trigger chat_messages_audit on {schema}.chat_messages;

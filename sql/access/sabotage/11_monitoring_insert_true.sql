@@ -1,0 +1,3 @@
+-- the monitoring insert policy is `with check (true)`
+drop policy chat_monitoring_insert on {schema}.chat_monitoring;
+create policy chat_monitoring_insert on {schema}.chat_monitoring for insert to authenticated with check (true);
