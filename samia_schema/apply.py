@@ -94,9 +94,18 @@ def unit_statuses(conn: psycopg.Connection[Any], versioned: tuple[Versioned, ...
     return tuple(statuses)
 
 
+def _recorded_max(conn: psycopg.Connection[Any]) -> str | None:
+    row = conn.execute("select to_regclass('supabase_migrations.schema_migrations') is not null").fetchone()
+    if not row or not row[0]:
+        return None
+    found = conn.execute("select max(version) from supabase_migrations.schema_migrations"
+                         " where version ~ '^[0-9]{14}$'").fetchone()
+    return found[0] if found else None
+
+
 def plan_status(conn: psycopg.Connection[Any], plan: Plan, migrations_dir: Path | None) -> tuple[UnitStatus, ...]:
     """What `apply` would do, without taking the lock or changing anything."""
-    return unit_statuses(conn, assign_versions(plan, migrations_dir))
+    return unit_statuses(conn, assign_versions(plan, migrations_dir, _recorded_max(conn)))
 
 
 def _raise_on_drift(statuses: tuple[UnitStatus, ...]) -> None:
@@ -128,14 +137,15 @@ def apply(
         ('000_schemas', '010_profiles', ...)
     """
     started = time.monotonic()
-    versioned = assign_versions(plan, migrations_dir)
-    by_name = {v.unit.name: v for v in versioned}
+    assign_versions(plan, migrations_dir)  # stale migration files are a usage error: fail before connecting work
     try:
         with conn.transaction(force_rollback=dry_run):
             conn.execute("select pg_advisory_xact_lock(%s)", (APPLY_LOCK_KEY,))
             conn.execute("select set_config('lock_timeout', %s, true)", (settings.lock_timeout,))
             conn.execute("select set_config('statement_timeout', %s, true)", (settings.statement_timeout,))
             execute_script(conn, static_sql("ledger.sql"), label="ledger")
+            versioned = assign_versions(plan, migrations_dir, _recorded_max(conn))
+            by_name = {v.unit.name: v for v in versioned}
             statuses = unit_statuses(conn, versioned)  # read under the lock: a concurrent apply is done
             _raise_on_drift(statuses)
             pending = [s for s in statuses if s.pending]

@@ -67,15 +67,18 @@ class Versioned:
     file: MigrationFile | None
 
 
-def assign_versions(plan: Plan, directory: Path | None) -> tuple[Versioned, ...]:
+def assign_versions(plan: Plan, directory: Path | None, recorded_max: str | None = None) -> tuple[Versioned, ...]:
     """Each unit's version: its migration file's, or a fresh timestamp when it has none.
+
+    Fresh timestamps come after every file and after `recorded_max` (the newest version the
+    database has recorded), so they never collide with an applied version.
 
     A unit whose newest migration file differs from the rendering means the committed migrations
     are stale; that is a usage error (run `samia render --supabase`), not something to guess about.
     """
     files = read_migrations(directory) if directory else ()
     latest = latest_by_unit(files)
-    newest = max((f.version for f in files), default=None)
+    newest = max([f.version for f in files] + ([recorded_max] if recorded_max else []), default=None)
     fresh = iter(_timestamps(newest, len(plan.units)))
     result = []
     for unit in plan.units:

@@ -203,7 +203,9 @@ def parse_matrix(text: str, source: str = "<matrix>") -> Matrix:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{source}: not valid TOML: {exc}") from None
-    if "matrix" in data and isinstance(data["matrix"], dict):  # embedded in samia.toml as [matrix]
+    if isinstance(data.get("samia"), dict) and isinstance(data["samia"].get("matrix"), dict):
+        data = data["samia"]["matrix"]  # embedded in samia.toml as [samia.matrix]
+    elif isinstance(data.get("matrix"), dict):
         data = data["matrix"]
     for key in data:
         if key not in ("personas", "expect", "rpc"):

@@ -1,0 +1,156 @@
+"""Read a live database into a `Catalog`: one catalog query per object kind, pipelined."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from samia_schema.catalog.model import (
+    Bucket,
+    Catalog,
+    Column,
+    Constraint,
+    Function,
+    Grant,
+    Index,
+    Policy,
+    PublicationTable,
+    Table,
+    Trigger,
+)
+from samia_schema.errors import DatabaseError
+from samia_schema.project import static_sql
+
+if TYPE_CHECKING:
+    from samia_schema.config import Settings
+
+SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast"})
+KINDS = ("tables", "columns", "constraints", "policies", "indexes", "functions", "triggers", "grants",
+         "publication_tables")
+
+
+def default_schemas(settings: Settings | None = None) -> tuple[str, ...]:
+    """The schemas samia compares: the app schema, the private helper schema and storage.
+
+    Example:
+        >>> default_schemas()
+        ('public', 'chat_private', 'storage')
+    """
+    if settings is None:
+        return ("public", "chat_private", "storage")
+    return tuple(dict.fromkeys((settings.schema, settings.private_schema, "storage")))
+
+
+def _tables(rows: dict[str, list[tuple[Any, ...]]]) -> list[Table]:
+    """Tables assembled from the flat table, column and constraint rows."""
+    columns: dict[tuple[str, str], list[Column]] = {}
+    for schema, table, name, type_, not_null, default, generated in rows["columns"]:
+        columns.setdefault((schema, table), []).append(
+            Column(name, type_, bool(not_null), default, bool(generated)))
+    constraints: dict[tuple[str, str], list[Constraint]] = {}
+    for schema, table, name, kind, cols, definition, ref_table in rows["constraints"]:
+        constraints.setdefault((schema, table), []).append(
+            Constraint(schema, table, name, kind, tuple(cols), definition, ref_table))
+    return [
+        Table(schema, name, bool(rls_enabled), bool(rls_forced),
+              tuple(columns.get((schema, name), ())), tuple(constraints.get((schema, name), ())))
+        for schema, name, rls_enabled, rls_forced in rows["tables"]
+    ]
+
+
+def _policy(row: tuple[Any, ...]) -> Policy:
+    schema, table, name, permissive, command, roles, using, with_check = row
+    return Policy(schema, table, name, bool(permissive), command, frozenset(roles), using, with_check)
+
+
+def _index(row: tuple[Any, ...]) -> Index:
+    schema, table, name, method, columns, predicate, unique, primary, definition, constraint = row
+    return Index(schema, table, name, method, tuple(columns), predicate, bool(unique), bool(primary),
+                 definition, constraint)
+
+
+def _function(row: tuple[Any, ...]) -> Function:
+    (schema, name, args, returns, language, volatility, secdef, search_path, owner, roles, source,
+     definition, kind) = row
+    return Function(schema, name, args, returns, language, volatility, bool(secdef), search_path, owner,
+                    frozenset(roles), source, definition, kind)
+
+
+def _trigger(row: tuple[Any, ...]) -> Trigger:
+    schema, table, name, definition, function, enabled = row
+    return Trigger(schema, table, name, definition, function, bool(enabled))
+
+
+def _grant(row: tuple[Any, ...]) -> Grant:
+    return Grant(*row)
+
+
+def _bucket(row: tuple[Any, ...]) -> Bucket:
+    bucket_id, public, size, mimes = row
+    return Bucket(bucket_id, bool(public), size, None if mimes is None else tuple(mimes))
+
+
+def _publication_table(row: tuple[Any, ...]) -> PublicationTable:
+    return PublicationTable(*row)
+
+
+_BUILDERS = {
+    "policies": _policy,
+    "indexes": _index,
+    "functions": _function,
+    "triggers": _trigger,
+    "grants": _grant,
+    "publication_tables": _publication_table,
+}
+
+
+def _sorted(items: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(sorted(items, key=lambda obj: obj.key))
+
+
+def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str] | None = None) -> Catalog:
+    """Snapshot the objects of `schemas` (system schemas are always skipped).
+
+    All catalog queries are sent in one pipeline (one round trip), plus one for buckets when
+    `storage.buckets` exists and `storage` is among the schemas.
+
+    Example:
+        >>> with connect(dsn) as conn:
+        ...     catalog = snapshot(conn, ("public", "chat_private", "storage"))
+        >>> [p.name for p in catalog.policies_on("storage", "objects")]
+    """
+    wanted = [s for s in dict.fromkeys(schemas or default_schemas()) if s not in SYSTEM_SCHEMAS]
+    params = {"schemas": wanted}
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    try:
+        with conn.transaction():
+            with conn.pipeline():
+                cursors = {kind: conn.cursor() for kind in KINDS}
+                for kind, cur in cursors.items():
+                    cur.execute(static_sql(f"catalog/{kind}.sql"), params)
+                has_buckets = "storage" in wanted
+                if has_buckets:
+                    probe = conn.execute("select to_regclass('storage.buckets') is not null")
+            for kind, cur in cursors.items():
+                rows[kind] = cur.fetchall()
+            buckets: list[tuple[Any, ...]] = []
+            if has_buckets:
+                found = probe.fetchone()
+                if found and found[0]:
+                    buckets = conn.execute(static_sql("catalog/buckets.sql")).fetchall()
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseError(f"catalog snapshot failed: {first}") from exc
+    built = {kind: _sorted(build(r) for r in rows[kind]) for kind, build in _BUILDERS.items()}
+    return Catalog(
+        tables=_sorted(_tables(rows)),
+        policies=built["policies"],
+        indexes=built["indexes"],
+        functions=built["functions"],
+        triggers=built["triggers"],
+        grants=built["grants"],
+        buckets=_sorted(_bucket(r) for r in buckets),
+        publication_tables=built["publication_tables"],
+    )

@@ -1,0 +1,49 @@
+"""Shared helpers for the suite; database fixtures come from the samia pytest plugin."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def conn(chat_dsn: str) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit superuser connection to a database with the chat schema applied."""
+    with psycopg.connect(chat_dsn, autocommit=True) as connection:
+        yield connection
+
+
+def make_user(conn: psycopg.Connection[Any], role: str | None, name: str | None = None) -> uuid.UUID:
+    """A user in auth.users with a profile of `role` (no profile when role is None)."""
+    uid = uuid.uuid4()
+    conn.execute("insert into auth.users (id, email, raw_app_meta_data) values (%s, %s, %s)",
+                 (uid, f"{name or uid.hex[:8]}@test.local", json.dumps({})))
+    if role is not None:
+        conn.execute("insert into public.profiles (id, role) values (%s, %s)", (uid, role))
+    return uid
+
+
+def make_session(conn: psycopg.Connection[Any], participants: list[uuid.UUID], status: str = "active") -> uuid.UUID:
+    sid = uuid.uuid4()
+    conn.execute("insert into public.chat_sessions (id, participants, created_by, status) values (%s, %s, %s, %s)",
+                 (sid, participants, participants[0], status))
+    return sid
+
+
+def make_message(conn: psycopg.Connection[Any], session: uuid.UUID, sender: uuid.UUID, content: str = "hi") -> uuid.UUID:
+    mid = uuid.uuid4()
+    conn.execute("insert into public.chat_messages (id, session_id, sender_id, content) values (%s, %s, %s, %s)",
+                 (mid, session, sender, content))
+    return mid
+
+
+def claims(uid: uuid.UUID) -> dict[str, Any]:
+    return {"sub": str(uid), "role": "authenticated", "aud": "authenticated"}

@@ -1,0 +1,587 @@
+"""Property: in any random chat world, no persona reads or writes outside the access matrix.
+
+Hypothesis draws small worlds (users with random app roles, sessions with random participants and
+statuses, messages, chat-files objects, monitoring events), a persona from that world (or anon) and
+a list of write attempts. Each example seeds its world as the superuser inside one transaction that
+is always rolled back, then acts as the persona the way PostgREST does (`impersonate`) and compares
+what the database lets it see and do with a pure-Python model of the matrix
+(shared/reference/access-matrix.md, samia_schema/access/default_matrix.toml).
+
+SAMIA_HYPOTHESIS_EXAMPLES sets the number of examples (default 200).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from psycopg import sql
+
+from samia_schema.access.matrix import Persona
+from samia_schema.access.world import claims_for
+from samia_schema.backends import Server, create_database, drop_database
+from samia_schema.config import Settings
+from samia_schema.db import connect, impersonate
+
+ROLE_CHOICES: tuple[str | None, ...] = ("client", "reader", "monitor", "admin", "super_admin", None)
+MEMBERS = frozenset({"client", "reader"})  # act only inside their own sessions
+ADMINS = frozenset({"admin", "super_admin"})
+OBSERVERS = frozenset({"monitor", "admin", "super_admin"})  # read every session, message and file
+STATUSES = ("active", "closed", "archived")
+EVENTS = ("user_connected", "session_joined", "typing_started", "message_flagged")
+SHAPES = ("ok", "flat", "deep")  # {session}/{user}/f, {session}/f, {session}/{user}/x/f
+OTHER_BUCKET = "zodiac-audio"
+HEADERS = {"x-forwarded-for": "203.0.113.9", "user-agent": "samia-property/1"}
+_NS = uuid.UUID("3d0f2a3c-6a51-4f0e-9a0b-59a1a7c0de11")
+
+
+def _id(kind: str, n: int | None) -> uuid.UUID:
+    return uuid.uuid5(_NS, f"{kind}/{n}")
+
+
+def user_id(i: int) -> uuid.UUID:
+    return _id("user", i)
+
+
+def session_id(j: int) -> uuid.UUID:
+    return _id("session", j)
+
+
+def folder_name(j: int | None) -> str:
+    """A session's folder; None is a folder named like a session that does not exist."""
+    return str(_id("session", j if j is not None else -1))
+
+
+def object_path(folder: int | None, user: int, shape: str, leaf: str) -> str:
+    if shape == "flat":
+        return f"{folder_name(folder)}/{leaf}"
+    if shape == "deep":
+        return f"{folder_name(folder)}/{user_id(user)}/extra/{leaf}"
+    return f"{folder_name(folder)}/{user_id(user)}/{leaf}"
+
+
+# --- the world ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Session:
+    participants: frozenset[int]
+    status: str
+
+
+@dataclass(frozen=True)
+class Message:
+    session: int
+    sender: int
+    old: bool  # sent 30 days ago: past any edit window
+    read: bool
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    folder: int | None  # session index; None: a folder of no session
+    user: int
+
+
+@dataclass(frozen=True)
+class MonitoringEvent:
+    user: int
+    session: int | None
+    event_type: str
+
+
+@dataclass(frozen=True)
+class World:
+    roles: tuple[str | None, ...]  # per user; None: signed in, no profile (no app role)
+    sessions: tuple[Session, ...]
+    messages: tuple[Message, ...]
+    objects: tuple[StoredObject, ...]
+    events: tuple[MonitoringEvent, ...]
+    persona: int | None  # the user acting; None: anon
+
+
+@dataclass(frozen=True)
+class Model:
+    """The matrix, as pure Python, for the world's persona."""
+
+    world: World
+
+    @property
+    def me(self) -> int | None:
+        return self.world.persona
+
+    @property
+    def role(self) -> str | None:
+        return None if self.me is None else self.world.roles[self.me]
+
+    def member(self, s: int | None) -> bool:
+        return s is not None and self.me is not None and self.me in self.world.sessions[s].participants
+
+    def active(self, s: int | None) -> bool:
+        return s is not None and self.world.sessions[s].status == "active"
+
+    def sees_session(self, s: int | None) -> bool:
+        return self.me is not None and (self.role in OBSERVERS or self.member(s))
+
+
+# --- names in the database -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Names:
+    settings: Settings
+
+    def table(self, name: str) -> sql.Identifier:
+        return sql.Identifier(self.settings.schema, name)
+
+    def function(self, name: str) -> sql.Identifier:
+        return sql.Identifier(self.settings.schema, name)
+
+    def app_role(self, key: str | None) -> str | None:
+        return None if key is None else str(getattr(self.settings.app_roles, key))
+
+    @property
+    def bucket(self) -> str:
+        return self.settings.bucket
+
+
+Statement = tuple[sql.Composable, Mapping[str, Any]]
+
+
+# --- write attempts: each knows its SQL and what the matrix says about it ------------------------
+@dataclass(frozen=True)
+class MessageInsert:
+    session: int
+    sender: int
+
+    def statement(self, n: Names) -> Statement:
+        return (sql.SQL("insert into {} (session_id, sender_id, content) values (%(s)s, %(u)s, 'probe')")
+                .format(n.table("chat_messages")), {"s": session_id(self.session), "u": user_id(self.sender)})
+
+    def expected(self, m: Model) -> bool:
+        # sender = self, session active; members only in their own sessions
+        if self.sender != m.me or not m.active(self.session):
+            return False
+        return (m.role in MEMBERS and m.member(self.session)) or m.role in ADMINS
+
+
+@dataclass(frozen=True)
+class MessageEdit:
+    message: int
+
+    def statement(self, n: Names) -> Statement:
+        return (sql.SQL("update {} set content = 'edited' where id = %(id)s").format(n.table("chat_messages")),
+                {"id": _id("message", self.message)})
+
+    def expected(self, m: Model) -> bool:
+        msg = m.world.messages[self.message]
+        if m.role in ADMINS:
+            return True  # moderation
+        return (m.role in MEMBERS and msg.sender == m.me and m.member(msg.session)
+                and not msg.old and not msg.deleted)  # edit window; a deleted message stays as it is
+
+
+@dataclass(frozen=True)
+class MessageSoftDelete:
+    message: int
+
+    def statement(self, n: Names) -> Statement:
+        return (sql.SQL("update {} set is_deleted = true where id = %(id)s").format(n.table("chat_messages")),
+                {"id": _id("message", self.message)})
+
+    def expected(self, m: Model) -> bool:
+        msg = m.world.messages[self.message]
+        return m.role in ADMINS or (m.role in MEMBERS and msg.sender == m.me and m.member(msg.session))
+
+
+@dataclass(frozen=True)
+class MessageDelete:
+    message: int
+
+    def statement(self, n: Names) -> Statement:
+        return (sql.SQL("delete from {} where id = %(id)s").format(n.table("chat_messages")),
+                {"id": _id("message", self.message)})
+
+    def expected(self, m: Model) -> bool:
+        return m.role == "super_admin"
+
+
+@dataclass(frozen=True)
+class SessionInsert:
+    participants: frozenset[int]
+    creator: int
+
+    def statement(self, n: Names) -> Statement:
+        return (sql.SQL("insert into {} (participants, created_by, title) values (%(p)s, %(c)s, 'probe')")
+                .format(n.table("chat_sessions")),
+                {"p": [user_id(i) for i in sorted(self.participants)], "c": user_id(self.creator)})
+
+    def expected(self, m: Model) -> bool:
+        if self.creator != m.me:
+            return False
+        return (m.role in MEMBERS and m.me in self.participants) or m.role in ADMINS
+
+
+@dataclass(frozen=True)
+class SessionRetitle:
+    session: int
+
+    def statement(self, n: Names) -> Statement:
+        return (sql.SQL("update {} set title = 'renamed' where id = %(id)s").format(n.table("chat_sessions")),
+                {"id": session_id(self.session)})
+
+    def expected(self, m: Model) -> bool:
+        return (m.role in MEMBERS and m.member(self.session)) or m.role in ADMINS
+
+
+@dataclass(frozen=True)
+class SessionDelete:
+    session: int
+
+    def statement(self, n: Names) -> Statement:
+        return (sql.SQL("delete from {} where id = %(id)s").format(n.table("chat_sessions")),
+                {"id": session_id(self.session)})
+
+    def expected(self, m: Model) -> bool:
+        return m.role == "super_admin"
+
+
+@dataclass(frozen=True)
+class FileInsert:
+    folder: int | None
+    user: int
+    shape: str
+
+    def statement(self, n: Names) -> Statement:
+        # as the Storage API uploads: owner is the caller
+        return (sql.SQL("insert into storage.objects (bucket_id, name, owner, owner_id, metadata) values "
+                        "(%(b)s, %(name)s, auth.uid(), auth.uid()::text, jsonb_build_object('size', 1))"),
+                {"b": n.bucket, "name": object_path(self.folder, self.user, self.shape, "upload.txt")})
+
+    def expected(self, m: Model) -> bool:
+        if self.shape != "ok":
+            return False
+        if m.role == "super_admin":
+            return True
+        return (m.role in MEMBERS and self.user == m.me and m.member(self.folder)
+                and m.active(self.folder))
+
+
+@dataclass(frozen=True)
+class FileMove:
+    obj: int
+    folder: int | None
+    user: int
+    shape: str
+
+    def statement(self, n: Names) -> Statement:
+        return (sql.SQL("update storage.objects set name = %(name)s where id = %(id)s and bucket_id = %(b)s"),
+                {"b": n.bucket, "id": _id("object", self.obj),
+                 "name": object_path(self.folder, self.user, self.shape, "moved.txt")})
+
+    def expected(self, m: Model) -> bool:
+        if m.role == "super_admin":
+            return self.shape == "ok"
+        o = m.world.objects[self.obj]
+        mine_now = m.role in MEMBERS and o.user == m.me and m.member(o.folder)
+        mine_after = (self.shape == "ok" and self.user == m.me and m.member(self.folder)
+                      and m.active(self.folder))
+        return mine_now and mine_after
+
+
+@dataclass(frozen=True)
+class FileDelete:
+    obj: int
+
+    def statement(self, n: Names) -> Statement:
+        return (sql.SQL("delete from storage.objects where id = %(id)s and bucket_id = %(b)s"),
+                {"b": n.bucket, "id": _id("object", self.obj)})
+
+    def expected(self, m: Model) -> bool:
+        o = m.world.objects[self.obj]
+        return m.role in ADMINS or (m.role in MEMBERS and o.user == m.me and m.member(o.folder))
+
+
+@dataclass(frozen=True)
+class MonitoringInsert:
+    user: int
+    session: int | None
+    event_type: str
+
+    def statement(self, n: Names) -> Statement:
+        return (sql.SQL("insert into {} (user_id, event_type, session_id) values (%(u)s, %(e)s, %(s)s)")
+                .format(n.table("chat_monitoring")),
+                {"u": user_id(self.user), "e": self.event_type,
+                 "s": None if self.session is None else session_id(self.session)})
+
+    def expected(self, m: Model) -> bool:
+        if m.role in ADMINS:
+            return True
+        return (m.role in MEMBERS and self.user == m.me
+                and (self.session is None or m.member(self.session)))
+
+
+@dataclass(frozen=True)
+class MarkRead:
+    """The RPC; the outcome is the number of messages it marked, None when refused."""
+
+    session: int
+
+    def statement(self, n: Names) -> Statement:
+        return (sql.SQL("select {}(%(s)s)").format(n.function("mark_session_read")),
+                {"s": session_id(self.session)})
+
+    def expected(self, m: Model) -> int | None:
+        if not m.member(self.session):
+            return None
+        return sum(1 for x in m.world.messages
+                   if x.session == self.session and x.sender != m.me and not x.read and not x.deleted)
+
+
+Write = (MessageInsert | MessageEdit | MessageSoftDelete | MessageDelete | SessionInsert | SessionRetitle
+         | SessionDelete | FileInsert | FileMove | FileDelete | MonitoringInsert | MarkRead)
+
+
+@dataclass(frozen=True)
+class Case:
+    world: World
+    writes: tuple[Write, ...]
+
+
+# --- strategies --------------------------------------------------------------------------------
+def _maybe(indices: st.SearchStrategy[int]) -> st.SearchStrategy[int | None]:
+    """An index, or (rarely) None."""
+    return st.one_of(indices, indices, indices, st.none())
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> Case:
+    roles = tuple(draw(st.lists(st.sampled_from(ROLE_CHOICES), min_size=3, max_size=6)))
+    n = len(roles)
+    users = st.integers(0, n - 1)
+    sessions = tuple(draw(st.lists(st.builds(Session, st.frozensets(users, min_size=1), st.sampled_from(STATUSES)),
+                                   min_size=1, max_size=4)))
+    in_sessions = st.integers(0, len(sessions) - 1)
+    profiled = [i for i, role in enumerate(roles) if role is not None]  # only they can send messages
+    messages: tuple[Message, ...] = ()
+    if profiled:
+        messages = tuple(draw(st.lists(st.builds(Message, in_sessions, st.sampled_from(profiled), st.booleans(),
+                                                 st.booleans(), st.booleans()), max_size=12)))
+    folders = _maybe(in_sessions)
+    objects = tuple(draw(st.lists(st.builds(StoredObject, folders, users), max_size=8)))
+    events = tuple(draw(st.lists(st.builds(MonitoringEvent, users, _maybe(in_sessions), st.sampled_from(EVENTS)),
+                                 max_size=3)))
+    persona = draw(st.one_of(users, users, users, users, st.none()))
+    world = World(roles, sessions, messages, objects, events, persona)
+
+    # a user id in a write: often the persona itself, else anyone
+    actor = users if persona is None else st.one_of(st.just(persona), users)
+    shapes = st.sampled_from(SHAPES)
+    ops: list[st.SearchStrategy[Any]] = [
+        st.builds(MessageInsert, in_sessions, actor),
+        st.builds(SessionInsert, st.frozensets(users, min_size=1), actor),
+        st.builds(SessionRetitle, in_sessions),
+        st.builds(SessionDelete, in_sessions),
+        st.builds(FileInsert, folders, actor, shapes),
+        st.builds(MonitoringInsert, actor, _maybe(in_sessions), st.sampled_from(EVENTS)),
+        st.builds(MarkRead, in_sessions),
+    ]
+    if messages:
+        in_messages = st.integers(0, len(messages) - 1)
+        ops += [st.builds(MessageEdit, in_messages), st.builds(MessageSoftDelete, in_messages),
+                st.builds(MessageDelete, in_messages)]
+    if objects:
+        in_objects = st.integers(0, len(objects) - 1)
+        ops += [st.builds(FileMove, in_objects, folders, actor, shapes), st.builds(FileDelete, in_objects)]
+    writes = tuple(draw(st.lists(st.one_of(ops), min_size=4, max_size=10)))
+    return Case(world, writes)
+
+
+# --- seeding (as the superuser, inside the example's transaction) -------------------------------
+_SEED_USER = sql.SQL("insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data) "
+                     "values (%(id)s, 'authenticated', 'authenticated', %(email)s, %(meta)s, %(user_meta)s)")
+_SEED_PROFILE = sql.SQL("insert into {} (id, role) values (%(id)s, %(role)s)")
+_SEED_SESSION = sql.SQL("insert into {} (id, participants, created_by, status, title) "
+                        "values (%(id)s, %(participants)s, %(created_by)s, %(status)s, 'seeded')")
+_SEED_MESSAGE = sql.SQL(
+    "insert into {} (id, session_id, sender_id, content, created_at, read_at, is_deleted, deleted_at) "
+    "select %(id)s, %(session)s, %(sender)s, 'seeded', t, "
+    "case when %(read)s then t + interval '1 second' end, %(deleted)s, "
+    "case when %(deleted)s then t + interval '2 seconds' end "
+    "from (select now() - make_interval(secs => %(age)s) as t) as sent")
+_SEED_BUCKET = sql.SQL("insert into storage.buckets (id, name, public) values (%(id)s, %(id)s, false) "
+                       "on conflict (id) do nothing")
+_SEED_OBJECT = sql.SQL("insert into storage.objects (id, bucket_id, name, owner, owner_id, metadata) values "
+                       "(%(id)s, %(bucket)s, %(name)s, %(owner)s, %(owner)s::text, jsonb_build_object('size', 1))")
+_SEED_EVENT = sql.SQL("insert into {} (id, user_id, event_type, session_id) "
+                      "values (%(id)s, %(user)s, %(event)s, %(session)s)")
+
+
+def seed(conn: psycopg.Connection[Any], n: Names, world: World) -> None:
+    claim_roles = n.settings.role_source == "claim"
+    with conn.cursor() as cur:
+        cur.executemany(_SEED_USER, [
+            {"id": user_id(i), "email": f"user{i}@property.test",
+             "meta": json.dumps({"role": n.app_role(r)} if claim_roles and r else {}), "user_meta": "{}"}
+            for i, r in enumerate(world.roles)])
+        cur.executemany(_SEED_PROFILE.format(n.table("profiles")), [
+            {"id": user_id(i), "role": n.app_role(r)} for i, r in enumerate(world.roles) if r is not None])
+        cur.executemany(_SEED_SESSION.format(n.table("chat_sessions")), [
+            {"id": session_id(j), "participants": [user_id(i) for i in sorted(s.participants)],
+             "created_by": user_id(min(s.participants)), "status": s.status}
+            for j, s in enumerate(world.sessions)])
+        if world.messages:
+            cur.executemany(_SEED_MESSAGE.format(n.table("chat_messages")), [
+                {"id": _id("message", k), "session": session_id(m.session), "sender": user_id(m.sender),
+                 "read": m.read, "deleted": m.deleted, "age": 30 * 86400.0 if m.old else 30.0}
+                for k, m in enumerate(world.messages)])
+        cur.execute(_SEED_BUCKET, {"id": OTHER_BUCKET})
+        objects = [{"id": _id("object", k), "bucket": n.bucket, "owner": user_id(o.user),
+                    "name": object_path(o.folder, o.user, "ok", f"seeded-{k}.txt")}
+                   for k, o in enumerate(world.objects)]
+        objects.append({"id": _id("object", -1), "bucket": OTHER_BUCKET, "owner": user_id(0),
+                        "name": "readings/aries.mp3"})
+        cur.executemany(_SEED_OBJECT, objects)
+        if world.events:
+            cur.executemany(_SEED_EVENT.format(n.table("chat_monitoring")), [
+                {"id": _id("event", k), "user": user_id(e.user), "event": e.event_type,
+                 "session": None if e.session is None else session_id(e.session)}
+                for k, e in enumerate(world.events)])
+
+
+# --- acting as the persona -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Actor:
+    role: str
+    claims: dict[str, Any]
+    label: str
+
+
+def actor_for(world: World, n: Names) -> Actor:
+    if world.persona is None:
+        return Actor("anon", claims_for(Persona("anon", "anon"), None, n.settings), "anon")
+    i = world.persona
+    persona = Persona(f"user{i}", "authenticated", n.app_role(world.roles[i]))
+    label = f"user{i} ({world.roles[i] or 'no app role'})"
+    return Actor("authenticated", claims_for(persona, user_id(i), n.settings), label)
+
+
+def attempt(conn: psycopg.Connection[Any], actor: Actor, write: Write, n: Names) -> bool | int | None:
+    """Run one write as the actor (rolled back). Rows: succeeded = no error and >= 1 row; RPC: its value."""
+    statement, params = write.statement(n)
+    with impersonate(conn, actor.role, actor.claims, HEADERS):
+        try:
+            with conn.transaction():
+                cur = conn.execute(statement, params)
+                if isinstance(write, MarkRead):
+                    row = cur.fetchone()
+                    return None if row is None else int(row[0])
+                return cur.rowcount >= 1
+        except psycopg.Error:
+            return None if isinstance(write, MarkRead) else False
+
+
+def observe_reads(conn: psycopg.Connection[Any], actor: Actor, n: Names) -> dict[str, Any]:
+    """What the actor sees; a refused read counts as seeing nothing (unread counts: None)."""
+    queries: dict[str, sql.Composable] = {
+        "chat_sessions": sql.SQL("select id from {}").format(n.table("chat_sessions")),
+        "chat_messages": sql.SQL("select id from {}").format(n.table("chat_messages")),
+        "chat_files": sql.SQL("select id from storage.objects where bucket_id = {}").format(sql.Literal(n.bucket)),
+        "other_buckets": sql.SQL("select id from storage.objects where bucket_id <> {}").format(
+            sql.Literal(n.bucket)),
+        "chat_audit_logs": sql.SQL("select id from {}").format(n.table("chat_audit_logs")),
+        "chat_monitoring": sql.SQL("select id from {}").format(n.table("chat_monitoring")),
+        "unread_counts": sql.SQL("select session_id, unread from {}()").format(n.function("chat_unread_counts")),
+    }
+    seen: dict[str, Any] = {}
+    with impersonate(conn, actor.role, actor.claims, HEADERS):
+        for name, query in queries.items():
+            try:
+                with conn.transaction():
+                    rows = conn.execute(query).fetchall()
+            except psycopg.Error:
+                seen[name] = None if name == "unread_counts" else set()
+                continue
+            seen[name] = {r[0]: int(r[1]) for r in rows} if name == "unread_counts" else {r[0] for r in rows}
+    return seen
+
+
+def expected_reads(conn: psycopg.Connection[Any], m: Model, n: Names) -> dict[str, Any]:
+    w = m.world
+    audit_ids = {r[0] for r in conn.execute(sql.SQL("select id from {}").format(n.table("chat_audit_logs")))}
+    unread: dict[uuid.UUID, int] | None = None
+    if m.me is not None:
+        unread = {}
+        for msg in w.messages:
+            if m.member(msg.session) and msg.sender != m.me and not msg.read and not msg.deleted:
+                unread[session_id(msg.session)] = unread.get(session_id(msg.session), 0) + 1
+    return {
+        "chat_sessions": {session_id(j) for j in range(len(w.sessions)) if m.sees_session(j)},
+        "chat_messages": {_id("message", k) for k, x in enumerate(w.messages) if m.sees_session(x.session)},
+        "chat_files": {_id("object", k) for k, o in enumerate(w.objects) if m.sees_session(o.folder)},
+        "other_buckets": set(),
+        "chat_audit_logs": audit_ids if m.role in ADMINS else set(),
+        "chat_monitoring": {_id("event", k) for k in range(len(w.events))} if m.role in OBSERVERS else set(),
+        "unread_counts": unread,
+    }
+
+
+def _show(value: Any, ids: Mapping[Any, str]) -> str:
+    if isinstance(value, set):
+        return "{" + ", ".join(sorted(ids.get(v, str(v)) for v in value)) + "}"
+    return repr(value)
+
+
+def check(conn: psycopg.Connection[Any], n: Names, case: Case) -> list[str]:
+    """Every difference between the database and the model, as readable lines."""
+    world, model = case.world, Model(case.world)
+    actor = actor_for(world, n)
+    ids: dict[Any, str] = {session_id(j): f"session{j}" for j in range(len(world.sessions))}
+    ids.update({_id("message", k): f"message{k}" for k in range(len(world.messages))})
+    ids.update({_id("object", k): f"object{k}" for k in range(len(world.objects))})
+    ids.update({_id("event", k): f"event{k}" for k in range(len(world.events))})
+    problems = []
+    want = expected_reads(conn, model, n)
+    got = observe_reads(conn, actor, n)
+    for name, expected in want.items():
+        if got[name] != expected:
+            problems.append(f"{actor.label} reads {name}: model {_show(expected, ids)}, "
+                            f"database {_show(got[name], ids)}")
+    for write in case.writes:
+        expected_outcome = write.expected(model)
+        outcome = attempt(conn, actor, write, n)
+        event(f"{type(write).__name__}: {'refused' if expected_outcome in (False, None) else 'allowed'}")
+        if outcome != expected_outcome:
+            problems.append(f"{actor.label} {write}: model {expected_outcome!r}, database {outcome!r}")
+    return problems
+
+
+# --- the property ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def world_conn(samia_server: Server, _samia_chat_template: str) -> Iterator[psycopg.Connection[Any]]:
+    """One chat database for the module (cloned from the template); examples never commit."""
+    name = f"samia_prop_{uuid.uuid4().hex[:12]}"
+    dsn = create_database(samia_server, name, template=_samia_chat_template)
+    try:
+        with connect(dsn, autocommit=True, application_name="samia-property") as conn:
+            yield conn
+    finally:
+        drop_database(samia_server, name)
+
+
+@settings(max_examples=int(os.environ.get("SAMIA_HYPOTHESIS_EXAMPLES", "200")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=cases())
+def test_no_persona_reads_or_writes_outside_the_matrix(
+    world_conn: psycopg.Connection[Any], samia_settings: Settings, case: Case
+) -> None:
+    names = Names(samia_settings)
+    with world_conn.transaction(force_rollback=True):
+        seed(world_conn, names, case.world)
+        problems = check(world_conn, names, case)
+    assert not problems, "\n".join(problems)
