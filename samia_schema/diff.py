@@ -140,6 +140,12 @@ _COMPARE: dict[type, dict[str, Callable[[Any, Any], bool]]] = {
 }
 
 
+# Expressions deparsed by the same Postgres major version are canonical already: equal trees give
+# equal text, so text equality is exact there (and needs no parser). Across versions, or for
+# hand-built catalogs (server_version 0), expressions are normalised with sqlglot.
+_VERBATIM: dict[str, Callable[[Any, Any], bool]] = {**_COMPARE[Policy], "using": _eq, "with_check": _eq}
+
+
 def _table_details(desired: Table, live: Table, flags_only: bool) -> tuple[str, ...]:
     out = [name for name in ("rls_enabled", "rls_forced") if getattr(desired, name) != getattr(live, name)]
     if flags_only:
@@ -159,7 +165,7 @@ def _table_details(desired: Table, live: Table, flags_only: bool) -> tuple[str, 
 
 
 def _compare_kind(object_type: str, live: Iterable[Any], desired: Iterable[Any], scope: Scope,
-                  desired_tables: frozenset[tuple[str, str]]) -> list[Change]:
+                  desired_tables: frozenset[tuple[str, str]], same_deparser: bool) -> list[Change]:
     have = {o.key: o for o in live if _in_scope(o, scope)}
     want = {o.key: o for o in desired if _in_scope(o, scope)}
     changes: list[Change] = []
@@ -184,7 +190,8 @@ def _compare_kind(object_type: str, live: Iterable[Any], desired: Iterable[Any],
         if isinstance(a, Table):
             details = _table_details(a, b, a.schema in scope.foreign_schemas)
         else:
-            details = _differences(a, b, _COMPARE[type(a)])
+            rules = _VERBATIM if same_deparser and isinstance(a, Policy) else _COMPARE[type(a)]
+            details = _differences(a, b, rules)
         if details:
             changes.append(Change("changed", object_type, key, a, b, details))
     return changes
@@ -207,12 +214,16 @@ def _foreign_filter(object_type: str, items: Iterable[Any], scope: Scope) -> lis
 def diff(live: Catalog, desired: Catalog, scope: Scope | None = None) -> tuple[Change, ...]:
     """Differences of `live` relative to `desired`, sorted by object type, key and kind.
 
+    Policy expressions compare as text when both catalogs were deparsed by the same Postgres
+    major version, else normalised (`normalize.equivalent`).
+
     Example:
         >>> changes = diff(snapshot(live_conn), snapshot(shadow_conn), Scope.templates())
         >>> [(c.kind, c.object_type, c.name) for c in changes]
         [('added', 'policy', 'public.chat_messages.allow_all')]
     """
     scope = scope or Scope()
+    same_deparser = live.server_version != 0 and live.server_version == desired.server_version
     desired_tables = frozenset(t.key for t in desired.tables)
     changes: list[Change] = []
     for object_type in OBJECT_TYPES:
@@ -231,7 +242,7 @@ def diff(live: Catalog, desired: Catalog, scope: Scope | None = None) -> tuple[C
             want_items = [t for t in want_items if t.schema not in foreign or t.key in live_keys]
             want_keys = {o.key for o in want_items}
             live_items = [t for t in live_items if t.schema not in foreign or t.key in want_keys]
-        changes += _compare_kind(object_type, live_items, want_items, scope, desired_tables)
+        changes += _compare_kind(object_type, live_items, want_items, scope, desired_tables, same_deparser)
     return tuple(sorted(changes, key=lambda c: c.sort_key))
 
 

@@ -181,3 +181,80 @@ def test_sarif_structure(chat_dsn: str, samia_settings: Settings) -> None:
         logical = result["locations"][0]["logicalLocations"][0]
         assert logical["fullyQualifiedName"]
     assert any(r["ruleId"] == "rls_disabled_in_public" and r["level"] == "error" for r in results)
+
+
+def test_every_shipped_policy_parses(chat_dsn: str) -> None:
+    """The AST rules never silently skip a policy of our own schema."""
+    with connect(chat_dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "select policyname, qual, with_check from pg_policies where schemaname in ('public', 'storage')"
+        ).fetchall()
+    assert len(rows) >= 15
+    for name, qual, check in rows:
+        for text in (qual, check):
+            assert text is None or parse_expr(text) is not None, (name, text)
+
+
+def test_cli_templates_mode(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["lint", "--templates", "--format", "sarif", "--fail-level", "warn"])
+    assert result.exit_code == 0, result.output
+    log = json.loads(result.stdout)
+    assert log["version"] == "2.1.0" and log["runs"][0]["results"] == []
+    listing = CliRunner().invoke(app, ["lint", "--rules"])
+    assert listing.exit_code == 0 and all(rule.id in listing.stdout for rule in RULES)
+
+
+def test_lint_offline_catalog_uses_method_and_type_heuristics() -> None:
+    """Without live facts, a GIN on an array serves @> but not an = foreign-key lookup."""
+    from samia_schema.catalog.model import Catalog, Column, Constraint, Index, Policy, Table
+    from samia_schema.lint import lint
+
+    cols = (Column("id", "uuid", True, None, False), Column("owner", "uuid[]", True, None, False))
+    pkey = Constraint("public", "t", "t_pkey", "p", ("id",), "PRIMARY KEY (id)", None)
+    fkey = Constraint("public", "t", "t_owner_fkey", "f", ("owner",), "FOREIGN KEY (owner) ...", "public.o")
+    table = Table("public", "t", True, False, cols, (pkey, fkey))
+    gin = Index(
+        "public",
+        "t",
+        "t_owner_gin",
+        "gin",
+        ("owner",),
+        None,
+        False,
+        False,
+        "CREATE INDEX t_owner_gin ON public.t USING gin (owner)",
+    )
+    pk = Index(
+        "public",
+        "t",
+        "t_pkey",
+        "btree",
+        ("id",),
+        None,
+        True,
+        True,
+        "CREATE UNIQUE INDEX t_pkey ON public.t USING btree (id)",
+        "t_pkey",
+    )
+    policy = Policy(
+        "public",
+        "t",
+        "t_select",
+        True,
+        "select",
+        frozenset({"authenticated"}),
+        "(owner @> ARRAY[( SELECT auth.uid() AS uid)])",
+        None,
+    )
+    found = {
+        (v.rule, v.object) for v in lint(Catalog(tables=(table,), policies=(policy,), indexes=(gin, pk)))
+    }
+    assert ("policy_column_unindexed", "public.t.t_select") not in found
+    # GIN array_ops has '=' on the whole array, so an array-to-array key is served too
+    assert ("unindexed_foreign_keys", "public.t.t_owner_fkey") not in found
+    btree_only = (pk,)
+    found = {
+        (v.rule, v.object) for v in lint(Catalog(tables=(table,), policies=(policy,), indexes=btree_only))
+    }
+    assert ("policy_column_unindexed", "public.t.t_select") in found
+    assert ("unindexed_foreign_keys", "public.t.t_owner_fkey") in found

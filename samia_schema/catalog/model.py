@@ -184,6 +184,7 @@ class Catalog:
     grants: tuple[Grant, ...] = ()
     buckets: tuple[Bucket, ...] = ()
     publication_tables: tuple[PublicationTable, ...] = ()
+    server_version: int = field(default=0, compare=False)  # major version that deparsed it; 0 unknown
 
     def table(self, schema: str, name: str) -> Table | None:
         """The table with that key, or None."""

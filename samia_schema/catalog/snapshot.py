@@ -131,10 +131,12 @@ def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str] | None = None
                 for kind, cur in cursors.items():
                     cur.execute(static_sql(f"catalog/{kind}.sql"), params)
                 has_buckets = "storage" in wanted
+                version_cur = conn.execute("select current_setting('server_version_num')::int / 10000")
                 if has_buckets:
                     probe = conn.execute("select to_regclass('storage.buckets') is not null")
             for kind, cur in cursors.items():
                 rows[kind] = cur.fetchall()
+            version_row = version_cur.fetchone()
             buckets: list[tuple[Any, ...]] = []
             if has_buckets:
                 found = probe.fetchone()
@@ -153,4 +155,5 @@ def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str] | None = None
         grants=built["grants"],
         buckets=_sorted(_bucket(r) for r in buckets),
         publication_tables=built["publication_tables"],
+        server_version=int(version_row[0]) if version_row else 0,
     )

@@ -69,6 +69,8 @@ def why_not(ctx: LintContext, index: Index, columns: tuple[str, ...], operator: 
     """A short reason an index that starts with the right column still does not serve the lookup."""
     if not index.columns or unquote(index.columns[0]) not in columns:
         return None
+    if index.method == "brin":
+        return f"{index.name} is BRIN (no point lookups)"
     if not all(operator in column_operators(ctx, index, pos) for pos in range(1, len(columns) + 1)):
         return f"{index.name} ({index.method}) does not serve '{operator}'"
     if not implied_by_equality(index.predicate, columns):
