@@ -177,5 +177,5 @@ def summary(conn: psycopg.Connection[Any], settings: Settings) -> dict[str, int]
     """Counts of what the chat schema created, read from the catalogs."""
     params = {"schema": settings.schema, "private": settings.private_schema, "bucket": settings.bucket}
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(static_sql("summary.sql").encode(), params).fetchone()  # type: ignore[call-overload]
+        row = cur.execute(static_sql("summary.sql").encode(), params).fetchone()
     return {k: int(v) for k, v in (row or {}).items()}

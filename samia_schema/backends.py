@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,14 +52,21 @@ def server_from_env(prefer: str | None = None) -> Iterator[Server]:
         return
     if choice in ("", "docker"):
         from .containers import docker_available, postgres_container
+        from .errors import EngineError
 
         if docker_available():
-            with postgres_container() as dsn:
-                yield Server("docker", dsn, _server_version(dsn))
-            return
-        if choice == "docker":
-            from .errors import EngineError
-
+            with ExitStack() as stack:
+                try:
+                    dsn = stack.enter_context(postgres_container())
+                except EngineError as exc:
+                    if choice == "docker":
+                        raise
+                    warnings.warn(f"samia: Docker answers but {exc}; using the embedded backend "
+                                  "(set SAMIA_TEST_IMAGE to an image that exists locally)", stacklevel=2)
+                else:
+                    yield Server("docker", dsn, _server_version(dsn))
+                    return
+        elif choice == "docker":
             raise EngineError("SAMIA_TEST_BACKEND=docker but no Docker daemon answers")
     with embedded_postgres() as pg:
         yield Server("embedded", pg.dsn, pg.version)

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .commands import register_all
 from .apply import ApplyResult, UnitStatus, apply, bootstrap, plan_status, summary
+from .commands import register_all
 from .config import Settings, load_settings
 from .db import connect, redact_dsn
 from .engines import embedded_postgres

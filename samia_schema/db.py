@@ -67,7 +67,7 @@ def execute_script(conn: psycopg.Connection[Any], script: str, *, label: str = "
     This is the only function that executes rendered template SQL.
     """
     try:
-        conn.execute(script.encode("utf-8"))  # type: ignore[call-overload]
+        conn.execute(script.encode("utf-8"))
     except psycopg.Error as exc:
         diag = exc.diag
         where = f" ({diag.sqlstate})" if diag and diag.sqlstate else ""

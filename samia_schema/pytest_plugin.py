@@ -23,11 +23,20 @@ from .backends import Server, create_database, drop_database, prepare_chat_datab
 from .config import Settings, find_config, load_settings
 from .db import connect, impersonate
 
+_BACKENDS_USED: list[str] = []
+
 
 @pytest.fixture(scope="session")
 def samia_server() -> Iterator[Server]:
     with server_from_env() as server:
+        _BACKENDS_USED.append(f"{server.kind} (PostgreSQL {server.version})")
         yield server
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say which Postgres backend the suite ran on."""
+    if _BACKENDS_USED:
+        terminalreporter.write_line(f"samia: database backend: {', '.join(_BACKENDS_USED)}")
 
 
 @pytest.fixture(scope="session")

@@ -38,7 +38,8 @@ def make_session(conn: psycopg.Connection[Any], participants: list[uuid.UUID], s
     return sid
 
 
-def make_message(conn: psycopg.Connection[Any], session: uuid.UUID, sender: uuid.UUID, content: str = "hi") -> uuid.UUID:
+def make_message(conn: psycopg.Connection[Any], session: uuid.UUID, sender: uuid.UUID,
+                 content: str = "hi") -> uuid.UUID:
     mid = uuid.uuid4()
     conn.execute("insert into public.chat_messages (id, session_id, sender_id, content) values (%s, %s, %s, %s)",
                  (mid, session, sender, content))

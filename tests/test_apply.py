@@ -21,13 +21,16 @@ REPO = Path(__file__).resolve().parent.parent
 
 STATE = """
 select coalesce(string_agg(x, ' | ' order by x), '') from (
-  select 'rel:' || n.nspname || '.' || c.relname as x from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  select 'rel:' || n.nspname || '.' || c.relname as x
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
    where n.nspname in ('public', 'chat_private', 'samia', 'supabase_migrations')
   union all select 'pol:' || tablename || '.' || policyname || ':' || coalesce(qual, '') from pg_policies
-  union all select 'fn:' || p.proname || ':' || md5(p.prosrc) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  union all select 'fn:' || p.proname || ':' || md5(p.prosrc)
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('public', 'chat_private')
   union all select 'mig:' || version || ':' || coalesce(name, '') from supabase_migrations.schema_migrations
-  union all select 'bucket:' || id || ':' || public::text || ':' || coalesce(file_size_limit, 0)::text from storage.buckets
+  union all select 'bucket:' || id || ':' || public::text || ':' || coalesce(file_size_limit, 0)::text
+    from storage.buckets
 ) s
 """
 LEDGER = "select coalesce(string_agg(unit || ':' || version || ':' || checksum, ',' order by id), '') from samia.ledger"

@@ -28,7 +28,8 @@ def test_bootstrap_creates_supabase_parts(empty_dsn: str) -> None:
         for fn in ("auth.uid()", "auth.role()", "auth.email()", "auth.jwt()", "storage.foldername(text)",
                    "storage.filename(text)", "storage.extension(text)"):
             assert conn.execute("select to_regprocedure(%s) is not null", (fn,)).fetchone() == (True,), fn
-        assert conn.execute("select count(*) from pg_publication where pubname = 'supabase_realtime'").fetchone() == (1,)
+        publications = conn.execute("select count(*) from pg_publication where pubname = 'supabase_realtime'")
+        assert publications.fetchone() == (1,)
         assert conn.execute(
             "select storage.foldername('a/b/avatar.png'), storage.filename('a/b/avatar.png'),"
             " storage.extension('a/b/avatar.png')").fetchone() == (["a", "b"], "avatar.png", "png")

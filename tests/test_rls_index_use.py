@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from samia_schema.db import connect
+from samia_schema.db import connect, impersonate
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "rls"
 
@@ -54,7 +54,7 @@ def _checked_plan(conn: psycopg.Connection[Any], path: Any, world: Any, since: A
         with hp.as_persona(conn, "ours", persona) as c:  # the RPC itself is callable as the persona
             c.execute(path.rpc_sql.encode(), params).fetchall()  # type: ignore[call-overload]
         with hp.as_persona(conn, "floor", persona) as c:
-            return hp.plan_json(c, path.floor_sql or path.sql, params)
+            return hp.plan_json(c, path.floor_sql, params)
     with hp.as_persona(conn, "ours", persona) as c:
         return hp.plan_json(c, path.text_for("ours"), params)
 
@@ -94,3 +94,23 @@ def test_seq_scan_detector_is_not_vacuous(bench_conn: Any) -> None:
                             {"p": "%tarot%"})
     assert hp.seq_scans_of_watched(plan) == ["chat_messages"]
     assert not hp.uses_index_on(plan, "chat_messages")
+
+
+def test_my_chat_sessions_returns_exactly_the_callers_sessions(bench_conn: Any) -> None:
+    """The path-1 RPC: own sessions only (for staff too), nothing for anon or a missing uid."""
+    conn, world, _since = bench_conn
+    mine = "select s.id from public.chat_sessions s where s.participants @> array[%s::uuid] order by 1"
+    for persona in (world.client_id, world.admin_id):
+        expected = [r[0] for r in conn.execute(mine, (persona,)).fetchall()]
+        conn.rollback()
+        with hp.as_persona(conn, "ours", persona) as c:
+            got = [r[0] for r in c.execute("select id from public.my_chat_sessions() order by 1").fetchall()]
+        assert got == expected and (persona != world.client_id or got)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        with impersonate(conn, "anon", {"role": "anon"}) as c:
+            c.execute("select * from public.my_chat_sessions()")
+    conn.rollback()
+    with pytest.raises(psycopg.errors.InvalidAuthorizationSpecification):
+        with impersonate(conn, "authenticated", {"role": "authenticated"}) as c:
+            c.execute("select * from public.my_chat_sessions()")
+    conn.rollback()

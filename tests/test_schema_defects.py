@@ -9,11 +9,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from conftest import claims, make_message, make_session, make_user
 
 from samia_schema import load_settings, render
 from samia_schema.db import impersonate
-
-from conftest import claims, make_message, make_session, make_user
 
 REPO = Path(__file__).resolve().parent.parent
 HEADERS = {"x-forwarded-for": "198.51.100.23, 10.0.0.5", "user-agent": "pytest"}
@@ -166,7 +165,8 @@ def test_7_policies_wrap_auth_calls_and_use_helpers(conn: psycopg.Connection[Any
         select tablename, policyname, coalesce(qual, '') || ' ' || coalesce(with_check, ''), roles
         from pg_policies
         where (schemaname = 'public' and tablename in ('chat_sessions','chat_messages','chat_audit_logs',
-               'chat_monitoring','profiles')) or (schemaname = 'storage' and policyname like 'chat_files_%')""").fetchall()
+               'chat_monitoring','profiles'))
+           or (schemaname = 'storage' and policyname like 'chat_files_%')""").fetchall()
     assert len(rows) >= 15
     for table, name, text, roles in rows:
         calls = len(re.findall(r"auth\.uid\(\)", text))

@@ -58,7 +58,7 @@ def session_update(p: Probe) -> list[AttemptResult]:
     results = []
 
     def run(name: str, assignment: str, target: uuid.UUID) -> None:
-        stmt = sql.SQL("update {} set " + assignment + " where id = %(id)s").format(t)  # constant text only
+        stmt = sql.SQL("update {} set {} where id = %(id)s").format(t, sql.SQL(assignment))
         results.append(p.attempt(name, stmt, {"id": target, "other": p.other("other_c")},
                                  audit=AuditExpect("chat_sessions", "update", str(target))))
 
@@ -76,7 +76,8 @@ def session_delete(p: Probe) -> list[AttemptResult]:
     results = []
     own = p.own("closed")
     if own:
-        results.append(p.attempt("own", stmt, {"id": own.id}, audit=AuditExpect("chat_sessions", "delete", str(own.id))))
+        results.append(p.attempt("own", stmt, {"id": own.id},
+                                 audit=AuditExpect("chat_sessions", "delete", str(own.id))))
     foreign = p.foreign("closed")
     results.append(p.attempt("foreign", stmt, {"id": foreign.id},
                              audit=AuditExpect("chat_sessions", "delete", str(foreign.id))))
@@ -120,7 +121,7 @@ def message_update(p: Probe) -> list[AttemptResult]:
     def run(name: str, assignment: str, target: uuid.UUID | None) -> None:
         if target is None:
             return
-        stmt = sql.SQL("update {} set " + assignment + " where id = %(id)s").format(t)  # constant text only
+        stmt = sql.SQL("update {} set {} where id = %(id)s").format(t, sql.SQL(assignment))
         results.append(p.attempt(name, stmt, {"id": target, "other": p.other("other_a"),
                                               "session": p.foreign().id},
                                  audit=AuditExpect("chat_messages", "update", str(target))))
@@ -146,9 +147,11 @@ def message_delete(p: Probe) -> list[AttemptResult]:
     own = p.own()
     target = _message(p, own.id, p.uid, read=True) if own and p.uid else None
     if target:
-        results.append(p.attempt("own", stmt, {"id": target}, audit=AuditExpect("chat_messages", "delete", str(target))))
+        results.append(p.attempt("own", stmt, {"id": target},
+                                 audit=AuditExpect("chat_messages", "delete", str(target))))
     foreign = _message(p, p.foreign().id, p.other("other_b"), read=True)
-    results.append(p.attempt("foreign", stmt, {"id": foreign}, audit=AuditExpect("chat_messages", "delete", str(foreign))))
+    results.append(p.attempt("foreign", stmt, {"id": foreign},
+                             audit=AuditExpect("chat_messages", "delete", str(foreign))))
     return results
 
 
@@ -312,7 +315,8 @@ WRITE_OPS: dict[tuple[str, str], WriteOp] = {
         deny=(), self=("own_content", "own_delete_flag"),
         all=("own_content", "own_delete_flag", "own_content_after_edit_window", "others_message_in_my_session",
              "foreign_message"),
-        bypass=("own_content", "own_delete_flag", "own_content_after_edit_window", "own_created_at", "own_sender", "own_session_move",
+        bypass=("own_content", "own_delete_flag", "own_content_after_edit_window", "own_created_at", "own_sender",
+                "own_session_move",
                 "others_message_in_my_session", "foreign_message"))),
     ("chat_messages", "delete"): WriteOp(message_delete, _levels(
         deny=(), all=("own", "foreign"), bypass=("own", "foreign"))),

@@ -191,7 +191,8 @@ def _expectations(raw: object, personas: tuple[Persona, ...], source: str, lines
                 level = cells.get(persona.name, default)
                 if level is None:
                     raise _error(source, lines, f"no level for persona {persona.name!r} in "
-                                 f"expect.{resource}.{operation} (name it or set \"*\")", f"expect.{resource}", operation)
+                                 f"expect.{resource}.{operation} (name it or set \"*\")",
+                                 f"expect.{resource}", operation)
                 found.append(Expectation(resource, operation, persona.name, level))
     return tuple(found)
 

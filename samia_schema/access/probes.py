@@ -79,11 +79,11 @@ class Probe:
     def attempt(
         self,
         name: str,
-        statement: sql.Composable,
+        statement: sql.Composed | sql.SQL,
         params: Mapping[str, Any] | None = None,
         *,
         audit: AuditExpect | None = None,
-        verify: sql.Composable | None = None,
+        verify: sql.Composed | sql.SQL | None = None,
     ) -> AttemptResult:
         """Run `statement` as the persona; success = no error and at least one row affected/returned.
 
@@ -136,7 +136,7 @@ class Probe:
             return f"{len(strangers)} audit row(s) attributed to another actor"
         return None
 
-    def visible(self, statement: sql.Composable, params: Mapping[str, Any] | None = None) -> set[Any] | None:
+    def visible(self, statement: sql.Composed | sql.SQL, params: Mapping[str, Any] | None = None) -> set[Any] | None:
         """Ids the persona can read with `statement`; None when the read is refused outright."""
         with impersonate(self.conn, self.persona.role, self.claims, PROBE_HEADERS):
             try:
@@ -145,7 +145,7 @@ class Probe:
             except psycopg.errors.InsufficientPrivilege:
                 return None
 
-    def scalar(self, statement: sql.Composable, params: Mapping[str, Any] | None = None) -> Any:
+    def scalar(self, statement: sql.Composed | sql.SQL, params: Mapping[str, Any] | None = None) -> Any:
         """A value read as the bypass role (ground truth)."""
         row = self.conn.execute(statement, params).fetchone()
         return row[0] if row else None

@@ -67,7 +67,7 @@ def surface_level(conn: psycopg.Connection[Any], settings: Settings, role: str,
                   declared: frozenset[str]) -> tuple[str, str]:
     """The RPCs a Postgres role may execute in the exposed schema, against the declared list."""
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(static_sql("access/rpc_surface.sql").encode(),  # type: ignore[call-overload]
+        rows = cur.execute(static_sql("access/rpc_surface.sql").encode(),
                            {"schema": settings.schema, "role": role}).fetchall()
     names = {r["name"] for r in rows}
     trusting = sorted(r["name"] for r in rows if r["security_definer"] and r["takes_user_id"])
@@ -84,7 +84,7 @@ def surface_level(conn: psycopg.Connection[Any], settings: Settings, role: str,
 def bucket_level(conn: psycopg.Connection[Any], settings: Settings) -> tuple[str, str]:
     """The chat bucket's settings against the configuration."""
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(static_sql("access/bucket_settings.sql").encode(),  # type: ignore[call-overload]
+        row = cur.execute(static_sql("access/bucket_settings.sql").encode(),
                           {"bucket": settings.bucket}).fetchone()
     if row is None:
         return "missing", f"bucket {settings.bucket!r} does not exist"

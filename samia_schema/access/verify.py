@@ -159,7 +159,7 @@ def self_test(conn: psycopg.Connection[Any], matrix: Matrix, settings: Settings,
     """Plant each known sabotage in a rolled-back transaction; the verifier must fail every one."""
     results = []
     for name, description, template in sabotages():
-        planted = sql.SQL(template).format(  # type: ignore[arg-type]
+        planted = sql.SQL(template).format(
             schema=sql.Identifier(settings.schema), private=sql.Identifier(settings.private_schema),
             bucket=sql.Literal(settings.bucket),
         ).as_string(conn)

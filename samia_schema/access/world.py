@@ -103,7 +103,7 @@ def claims_for(persona: Persona, uid: uuid.UUID | None, settings: Settings) -> d
 
 
 def _stmt(name: str, settings: Settings) -> sql.Composed:
-    return sql.SQL(static_sql(f"access/{name}.sql")).format(schema=sql.Identifier(settings.schema))  # type: ignore[arg-type]
+    return sql.SQL(static_sql(f"access/{name}.sql")).format(schema=sql.Identifier(settings.schema))
 
 
 def seed_world(conn: psycopg.Connection[Any], matrix: Matrix, settings: Settings) -> World:

@@ -20,7 +20,8 @@ def register(app: typer.Typer) -> None:
             "--db", help="Verify this database (chat schema applied). Default: boot an embedded Postgres, "
                          "bootstrap, apply, verify.", show_default=False)] = None,
         matrix_path: Annotated[Path | None, typer.Option(
-            "--matrix", "-m", help="Matrix spec (TOML). Default: [matrix] in samia.toml, else the bundled one.")] = None,
+            "--matrix", "-m",
+            help="Matrix spec (TOML). Default: [samia.matrix] in samia.toml, else the bundled one.")] = None,
         output: Annotated[str, typer.Option("--format", "-f", help="table | json | junit")] = "table",
         self_test: Annotated[bool, typer.Option(
             "--self-test", help="Also plant each known sabotage (rolled back); every one must be caught.")] = False,

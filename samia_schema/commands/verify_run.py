@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..access.matrix import Matrix, load_matrix, parse_matrix
 from ..access.report import failure_lines, matrix_table, self_test_table, to_json, to_junit
-from ..access.verify import SabotageResult, self_test, sabotages, verify
+from ..access.verify import SabotageResult, sabotages, self_test, verify
 from ..backends import prepare_chat_database
 from ..config import Settings, find_config, load_settings, read_config_table
 from ..db import connect, redact_dsn

@@ -1,0 +1,61 @@
+"""Run bench/rls/sql/seed.sql: set-based bulk load with the FK/audit triggers off, then ANALYZE."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+SEED_SQL = Path(__file__).resolve().parent / "sql" / "seed.sql"
+
+
+def sizes(messages: int) -> dict[str, int]:
+    """1M messages ≈ 10k users, 50k sessions, 200k storage objects (scaled linearly)."""
+    return {"users": max(messages // 100, 40), "sessions": max(messages // 20, 50),
+            "messages": messages, "objects": max(messages // 5, 10)}
+
+
+def seed_steps() -> list[tuple[str, str]]:
+    """seed.sql split into its statements, each named by its verb and target."""
+    steps: list[tuple[str, str]] = []
+    for chunk in SEED_SQL.read_text().split(";\n"):
+        body = "\n".join(line for line in chunk.splitlines() if not line.startswith("--")).strip()
+        if body:
+            words = body.split()
+            target = next((w for w in words if "." in w or w.startswith("bench_")), words[0])
+            steps.append((f"{words[0]} {target}", body))
+    return steps
+
+
+def seed(conn: psycopg.Connection[Any], counts: dict[str, int],
+         progress: Callable[[str, int, float], None] | None = None) -> dict[str, float]:
+    """Load `counts` rows in one transaction (superuser: session_replication_role = replica, so
+    foreign-key and audit triggers do not fire during the bulk load), commit, then VACUUM ANALYZE.
+
+    `conn` must not be in autocommit mode. Returns seconds per step.
+    """
+    timings: dict[str, float] = {}
+    conn.execute("set local session_replication_role = replica")
+    conn.execute("set local work_mem = '256MB'")
+    for key, value in counts.items():
+        conn.execute("select set_config(%s, %s, true)", (f"bench.{key}", str(value)))
+    for name, statement in seed_steps():
+        started = time.monotonic()
+        cur = conn.execute(statement.encode())  # type: ignore[call-overload]
+        timings[name] = time.monotonic() - started
+        if progress:
+            progress(name, cur.rowcount, timings[name])
+    conn.commit()
+    autocommit = conn.autocommit
+    conn.autocommit = True
+    try:
+        started = time.monotonic()
+        conn.execute("vacuum (analyze) auth.users, public.profiles, public.chat_sessions,"
+                     " public.chat_messages, storage.objects")
+        timings["vacuum analyze"] = time.monotonic() - started
+    finally:
+        conn.autocommit = autocommit
+    return timings
