@@ -129,21 +129,45 @@ def render_command(
 
 @app.command("plan")
 @handled
-def plan_command(config: ConfigOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Show what apply would run. Exit 0: nothing pending; 1: units pending."""
+def plan_command(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    drift: Annotated[bool, typer.Option(
+        "--drift/--no-drift", help="Also diff applied objects against the templates (a shadow database).")] = True,
+    shadow: Annotated[str | None, typer.Option(
+        "--shadow", help="Server for the shadow database (default: embedded).", show_default=False)] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show what apply would run, and live objects that drifted since. Exit 0: nothing; 1: pending or drift."""
+    from .desired import live_drift
+    from .diff import change_to_dict
+
     settings = _settings(config)
     dsn = resolve_dsn(db)
     assert dsn is not None
+    plan = render(settings)
     with connect(dsn, autocommit=True) as conn:
-        statuses = plan_status(conn, render(settings), _migrations_dir(settings))
+        statuses = plan_status(conn, plan, _migrations_dir(settings))
+        applied_before = any(s.status != "new" for s in statuses)
+        changes = live_drift(conn, settings, shadow) if drift and applied_before else ()
     pending = [s for s in statuses if s.pending or s.status == "drift"]
     if as_json:
         print(json.dumps({"database": redact_dsn(dsn), "units": [_status_json(s) for s in statuses],
-                          "pending": [s.name for s in pending]}, indent=2))
+                          "pending": [s.name for s in pending],
+                          "live_drift": [change_to_dict(c) for c in changes]}, indent=2, default=str))
     else:
         out.print(_status_table(statuses, f"plan for {redact_dsn(dsn)}"))
         out.print(f"{len(pending)} unit(s) pending" if pending else "nothing to apply")
-    raise typer.Exit(1 if pending else 0)
+        if changes:
+            table = Table(title="live objects that drifted from the templates (fix with: samia diff --sql)")
+            for column in ("change", "object", "name", "details"):
+                table.add_column(column)
+            for c in changes:
+                table.add_row(c.kind, c.object_type, c.name, "; ".join(c.details)[:100])
+            out.print(table)
+        elif drift and applied_before:
+            out.print("no live drift from the templates")
+    raise typer.Exit(1 if pending or changes else 0)
 
 
 def _print_apply(result: ApplyResult, counts: dict[str, int] | None, target: str, as_json: bool) -> None:

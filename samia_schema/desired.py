@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -102,3 +103,36 @@ def live_drift(conn: psycopg.Connection[Any], settings: Settings, shadow: str | 
         desired = desired_catalog(settings, shadow, schemas)
     live = snapshot(conn, schemas)
     return diff(live, desired, Scope.templates(defined_only=True))
+
+
+def _snapshot_dsn(dsn: str, schemas: Sequence[str]) -> Catalog:
+    with connect(dsn) as conn:
+        return snapshot(conn, schemas)
+
+
+def diff_templates(live_dsn: str, settings: Settings, shadow: str | None = None,
+                   schemas: Sequence[str] | None = None,
+                   tables: Sequence[str] | None = None) -> tuple[Change, ...]:
+    """`samia diff --db URL`: a live database against the rendered templates.
+
+    The live snapshot runs while the shadow database is built. `storage` is compared the
+    Supabase way (policies, RLS flags, template triggers and buckets only).
+    """
+    wanted = tuple(schemas or default_schemas(settings))
+    with connect(live_dsn) as conn, ThreadPoolExecutor(max_workers=1) as pool:  # connect first: fail fast
+        live_future = pool.submit(snapshot, conn, wanted)
+        desired = desired_catalog(settings, shadow, wanted)
+        live = live_future.result()
+    return diff(live, desired, Scope.templates(tables=tables))
+
+
+def diff_databases(live_dsn: str, desired_dsn: str, schemas: Sequence[str] | None = None,
+                   tables: Sequence[str] | None = None,
+                   settings: Settings | None = None) -> tuple[Change, ...]:
+    """`samia diff --db A --against B`: database A relative to database B, both snapshotted at once."""
+    wanted = tuple(schemas or default_schemas(settings))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        live_future = pool.submit(_snapshot_dsn, live_dsn, wanted)
+        desired_future = pool.submit(_snapshot_dsn, desired_dsn, wanted)
+        live, desired = live_future.result(), desired_future.result()
+    return diff(live, desired, Scope(tables=frozenset(tables) if tables else None))

@@ -166,8 +166,12 @@ def _table_details(desired: Table, live: Table, flags_only: bool) -> tuple[str, 
 
 def _compare_kind(object_type: str, live: Iterable[Any], desired: Iterable[Any], scope: Scope,
                   desired_tables: frozenset[tuple[str, str]], same_deparser: bool) -> list[Change]:
-    have = {o.key: o for o in live if _in_scope(o, scope)}
-    want = {o.key: o for o in desired if _in_scope(o, scope)}
+    if scope.schemas is None and scope.tables is None:
+        have = {o.key: o for o in live}
+        want = {o.key: o for o in desired}
+    else:
+        have = {o.key: o for o in live if _in_scope(o, scope)}
+        want = {o.key: o for o in desired if _in_scope(o, scope)}
     changes: list[Change] = []
     for key in want.keys() - have.keys():
         changes.append(Change("removed", object_type, key, want[key], None))

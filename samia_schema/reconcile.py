@@ -93,6 +93,22 @@ def _column_sql(c: Column) -> sql.Composable:
     return sql.Composed(parts)
 
 
+def _alter_column(target: sql.Composable, want: Column, have: Column) -> list[Statement]:
+    """Type, default and NOT NULL of an existing column (a type change may lose data)."""
+    column = sql.Identifier(want.name)
+    alter = sql.SQL("alter table {} alter column {} ").format(target, column)
+    out: list[Statement] = []
+    if want.type != have.type:
+        out.append(Statement(_text(alter + sql.SQL("type {}").format(_s(want.type))), destructive=True))
+    if want.default != have.default and not want.generated:
+        clause = sql.SQL("drop default") if want.default is None else sql.SQL("set default {}").format(
+            _s(want.default))
+        out.append(Statement(_text(alter + clause)))
+    if want.not_null != have.not_null:
+        out.append(Statement(_text(alter + sql.SQL("set not null" if want.not_null else "drop not null"))))
+    return out
+
+
 def _add_constraint(con: Constraint) -> str:
     return _text(sql.SQL("alter table {} add constraint {} {}").format(
         _qualified(con.schema, con.table), sql.Identifier(con.name), _s(con.definition)))
@@ -126,6 +142,8 @@ def _table_statements(change: Change) -> list[tuple[int, Statement]]:
     for name in [c.name for c in want.columns if c.name not in have_cols]:
         out.append((TABLE, Statement(_text(sql.SQL("alter table {} add column {}").format(
             target, _column_sql(want_cols[name]))))))
+    for name in [c.name for c in want.columns if c.name in have_cols and have_cols[c.name] != want_cols[c.name]]:
+        out += [(TABLE, st) for st in _alter_column(target, want_cols[name], have_cols[name])]
     for name in [c.name for c in have.columns if c.name not in want_cols]:
         out.append((TABLE, Statement(_text(sql.SQL("alter table {} drop column {}").format(
             target, sql.Identifier(name))), destructive=True)))
@@ -160,7 +178,9 @@ def _signature(f: Function) -> sql.Composable:
 def _function_statements(change: Change) -> list[tuple[int, Statement]]:
     want: Function | None = change.before
     have: Function | None = change.after
-    kind = sql.SQL("procedure" if (want or have) and (want or have).kind == "p" else "function")  # type: ignore[union-attr]
+    either = want or have
+    assert either is not None
+    kind = sql.SQL("procedure" if either.kind == "p" else "function")
     if want is None:
         assert have is not None
         return [(FUNCTION, Statement(_text(sql.SQL("drop {} {}").format(kind, _signature(have)))))]
@@ -170,7 +190,7 @@ def _function_statements(change: Change) -> list[tuple[int, Statement]]:
         if have is not None and "returns" in change.details:
             out.append((FUNCTION, Statement(_text(sql.SQL("drop {} {}").format(kind, _signature(have))))))
         out.append((FUNCTION, Statement(want.definition.strip())))
-    if have is not None and have.owner != want.owner:
+    if have is None or have.owner != want.owner:
         out.append((FUNCTION, Statement(_text(sql.SQL("alter {} {} owner to {}").format(
             kind, _signature(want), sql.Identifier(want.owner))))))
     fresh = have is None or "returns" in change.details

@@ -17,7 +17,7 @@ import os
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, LiteralString
 
 import psycopg
 import pytest
@@ -35,9 +35,7 @@ ROLE_CHOICES: tuple[str | None, ...] = ("client", "reader", "monitor", "admin", 
 MEMBERS = frozenset({"client", "reader"})  # act only inside their own sessions
 ADMINS = frozenset({"admin", "super_admin"})
 OBSERVERS = frozenset({"monitor", "admin", "super_admin"})  # read every session, message and file
-STATUSES = ("active", "closed", "archived")
 EVENTS = ("user_connected", "session_joined", "typing_started", "message_flagged")
-SHAPES = ("ok", "flat", "deep")  # {session}/{user}/f, {session}/f, {session}/{user}/x/f
 OTHER_BUCKET = "zodiac-audio"
 HEADERS = {"x-forwarded-for": "203.0.113.9", "user-agent": "samia-property/1"}
 _NS = uuid.UUID("3d0f2a3c-6a51-4f0e-9a0b-59a1a7c0de11")
@@ -132,6 +130,9 @@ class Model:
 
 
 # --- names in the database -------------------------------------------------------------------
+Statement = tuple[sql.Composed, Mapping[str, Any]]
+
+
 @dataclass(frozen=True)
 class Names:
     settings: Settings
@@ -149,8 +150,9 @@ class Names:
     def bucket(self) -> str:
         return self.settings.bucket
 
-
-Statement = tuple[sql.Composable, Mapping[str, Any]]
+    def stmt(self, template: LiteralString, table: str = "", **params: Any) -> Statement:
+        """A constant statement; `{t}` is the schema-qualified `table`, values are parameters."""
+        return sql.SQL(template).format(t=self.table(table) if table else sql.SQL("")), params
 
 
 # --- write attempts: each knows its SQL and what the matrix says about it ------------------------
@@ -160,8 +162,8 @@ class MessageInsert:
     sender: int
 
     def statement(self, n: Names) -> Statement:
-        return (sql.SQL("insert into {} (session_id, sender_id, content) values (%(s)s, %(u)s, 'probe')")
-                .format(n.table("chat_messages")), {"s": session_id(self.session), "u": user_id(self.sender)})
+        return n.stmt("insert into {t} (session_id, sender_id, content) values (%(s)s, %(u)s, 'probe')",
+                      "chat_messages", s=session_id(self.session), u=user_id(self.sender))
 
     def expected(self, m: Model) -> bool:
         # sender = self, session active; members only in their own sessions
@@ -171,41 +173,52 @@ class MessageInsert:
 
 
 @dataclass(frozen=True)
-class MessageEdit:
+class MessageUpdate:
+    """A sender's edit (`content`: within the edit window, not once deleted) or soft delete (`is_deleted`)."""
+
     message: int
+    column: str
 
     def statement(self, n: Names) -> Statement:
-        return (sql.SQL("update {} set content = 'edited' where id = %(id)s").format(n.table("chat_messages")),
-                {"id": _id("message", self.message)})
+        if self.column == "content":
+            return n.stmt("update {t} set content = 'edited' where id = %(id)s", "chat_messages",
+                          id=_id("message", self.message))
+        return n.stmt("update {t} set is_deleted = true where id = %(id)s", "chat_messages",
+                      id=_id("message", self.message))
 
     def expected(self, m: Model) -> bool:
         msg = m.world.messages[self.message]
         if m.role in ADMINS:
             return True  # moderation
-        return (m.role in MEMBERS and msg.sender == m.me and m.member(msg.session)
-                and not msg.old and not msg.deleted)  # edit window; a deleted message stays as it is
+        editable = self.column == "is_deleted" or (not msg.old and not msg.deleted)
+        return m.role in MEMBERS and msg.sender == m.me and m.member(msg.session) and editable
 
 
 @dataclass(frozen=True)
-class MessageSoftDelete:
+class MessageReassign:
+    """Forging the author of a message: never possible through the API (column not granted)."""
+
     message: int
+    sender: int
 
     def statement(self, n: Names) -> Statement:
-        return (sql.SQL("update {} set is_deleted = true where id = %(id)s").format(n.table("chat_messages")),
-                {"id": _id("message", self.message)})
+        return n.stmt("update {t} set sender_id = %(u)s where id = %(id)s", "chat_messages",
+                      id=_id("message", self.message), u=user_id(self.sender))
 
     def expected(self, m: Model) -> bool:
-        msg = m.world.messages[self.message]
-        return m.role in ADMINS or (m.role in MEMBERS and msg.sender == m.me and m.member(msg.session))
+        return False
 
 
 @dataclass(frozen=True)
-class MessageDelete:
-    message: int
+class HardDelete:
+    """Deleting a row of chat_sessions or chat_messages: super_admin only."""
+
+    table: str
+    index: int
 
     def statement(self, n: Names) -> Statement:
-        return (sql.SQL("delete from {} where id = %(id)s").format(n.table("chat_messages")),
-                {"id": _id("message", self.message)})
+        kind = "session" if self.table == "chat_sessions" else "message"
+        return n.stmt("delete from {t} where id = %(id)s", self.table, id=_id(kind, self.index))
 
     def expected(self, m: Model) -> bool:
         return m.role == "super_admin"
@@ -217,9 +230,8 @@ class SessionInsert:
     creator: int
 
     def statement(self, n: Names) -> Statement:
-        return (sql.SQL("insert into {} (participants, created_by, title) values (%(p)s, %(c)s, 'probe')")
-                .format(n.table("chat_sessions")),
-                {"p": [user_id(i) for i in sorted(self.participants)], "c": user_id(self.creator)})
+        return n.stmt("insert into {t} (participants, created_by, title) values (%(p)s, %(c)s, 'probe')",
+                      "chat_sessions", p=[user_id(i) for i in sorted(self.participants)], c=user_id(self.creator))
 
     def expected(self, m: Model) -> bool:
         if self.creator != m.me:
@@ -232,23 +244,44 @@ class SessionRetitle:
     session: int
 
     def statement(self, n: Names) -> Statement:
-        return (sql.SQL("update {} set title = 'renamed' where id = %(id)s").format(n.table("chat_sessions")),
-                {"id": session_id(self.session)})
+        return n.stmt("update {t} set title = 'renamed' where id = %(id)s", "chat_sessions",
+                      id=session_id(self.session))
 
     def expected(self, m: Model) -> bool:
         return (m.role in MEMBERS and m.member(self.session)) or m.role in ADMINS
 
 
 @dataclass(frozen=True)
-class SessionDelete:
+class SessionReopen:
+    """Setting status = 'active': a no-op on an active session; reopening a closed one is for admins."""
+
     session: int
 
     def statement(self, n: Names) -> Statement:
-        return (sql.SQL("delete from {} where id = %(id)s").format(n.table("chat_sessions")),
-                {"id": session_id(self.session)})
+        return n.stmt("update {t} set status = 'active' where id = %(id)s", "chat_sessions",
+                      id=session_id(self.session))
 
     def expected(self, m: Model) -> bool:
-        return m.role == "super_admin"
+        if m.role in ADMINS:
+            return True
+        already_active = m.world.sessions[self.session].status == "active"
+        return m.role in MEMBERS and m.member(self.session) and already_active
+
+
+@dataclass(frozen=True)
+class SessionInvite:
+    """Adding a participant: admins only (members may change only title and status)."""
+
+    session: int
+    user: int
+
+    def statement(self, n: Names) -> Statement:
+        return n.stmt("update {t} set participants = array_append(participants, %(u)s) where id = %(id)s",
+                      "chat_sessions", id=session_id(self.session), u=user_id(self.user))
+
+    def expected(self, m: Model) -> bool:
+        # participants stay distinct (the participant trigger refuses a duplicate)
+        return m.role in ADMINS and self.user not in m.world.sessions[self.session].participants
 
 
 @dataclass(frozen=True)
@@ -259,9 +292,9 @@ class FileInsert:
 
     def statement(self, n: Names) -> Statement:
         # as the Storage API uploads: owner is the caller
-        return (sql.SQL("insert into storage.objects (bucket_id, name, owner, owner_id, metadata) values "
-                        "(%(b)s, %(name)s, auth.uid(), auth.uid()::text, jsonb_build_object('size', 1))"),
-                {"b": n.bucket, "name": object_path(self.folder, self.user, self.shape, "upload.txt")})
+        return n.stmt("insert into storage.objects (bucket_id, name, owner, owner_id, metadata) values "
+                      "(%(b)s, %(name)s, auth.uid(), auth.uid()::text, jsonb_build_object('size', 1))",
+                      b=n.bucket, name=object_path(self.folder, self.user, self.shape, "upload.txt"))
 
     def expected(self, m: Model) -> bool:
         if self.shape != "ok":
@@ -280,9 +313,9 @@ class FileMove:
     shape: str
 
     def statement(self, n: Names) -> Statement:
-        return (sql.SQL("update storage.objects set name = %(name)s where id = %(id)s and bucket_id = %(b)s"),
-                {"b": n.bucket, "id": _id("object", self.obj),
-                 "name": object_path(self.folder, self.user, self.shape, "moved.txt")})
+        return n.stmt("update storage.objects set name = %(name)s where id = %(id)s and bucket_id = %(b)s",
+                      b=n.bucket, id=_id("object", self.obj),
+                      name=object_path(self.folder, self.user, self.shape, "moved.txt"))
 
     def expected(self, m: Model) -> bool:
         if m.role == "super_admin":
@@ -299,8 +332,8 @@ class FileDelete:
     obj: int
 
     def statement(self, n: Names) -> Statement:
-        return (sql.SQL("delete from storage.objects where id = %(id)s and bucket_id = %(b)s"),
-                {"b": n.bucket, "id": _id("object", self.obj)})
+        return n.stmt("delete from storage.objects where id = %(id)s and bucket_id = %(b)s",
+                      b=n.bucket, id=_id("object", self.obj))
 
     def expected(self, m: Model) -> bool:
         o = m.world.objects[self.obj]
@@ -314,10 +347,9 @@ class MonitoringInsert:
     event_type: str
 
     def statement(self, n: Names) -> Statement:
-        return (sql.SQL("insert into {} (user_id, event_type, session_id) values (%(u)s, %(e)s, %(s)s)")
-                .format(n.table("chat_monitoring")),
-                {"u": user_id(self.user), "e": self.event_type,
-                 "s": None if self.session is None else session_id(self.session)})
+        return n.stmt("insert into {t} (user_id, event_type, session_id) values (%(u)s, %(e)s, %(s)s)",
+                      "chat_monitoring", u=user_id(self.user), e=self.event_type,
+                      s=None if self.session is None else session_id(self.session))
 
     def expected(self, m: Model) -> bool:
         if m.role in ADMINS:
@@ -343,8 +375,8 @@ class MarkRead:
                    if x.session == self.session and x.sender != m.me and not x.read and not x.deleted)
 
 
-Write = (MessageInsert | MessageEdit | MessageSoftDelete | MessageDelete | SessionInsert | SessionRetitle
-         | SessionDelete | FileInsert | FileMove | FileDelete | MonitoringInsert | MarkRead)
+Write = (MessageInsert | MessageUpdate | MessageReassign | HardDelete | SessionInsert | SessionRetitle
+         | SessionReopen | SessionInvite | FileInsert | FileMove | FileDelete | MonitoringInsert | MarkRead)
 
 
 @dataclass(frozen=True)
@@ -354,9 +386,20 @@ class Case:
 
 
 # --- strategies --------------------------------------------------------------------------------
+# Choices are weighted towards the persona (its sessions, its messages, its folder, active sessions,
+# well-formed paths) so that allowed writes are drawn often, not only refusals.
+STATUS_CHOICES = ("active", "active", "closed", "archived")
+SHAPE_CHOICES = ("ok", "ok", "ok", "ok", "ok", "flat", "deep")
+
+
 def _maybe(indices: st.SearchStrategy[int]) -> st.SearchStrategy[int | None]:
-    """An index, or (rarely) None."""
-    return st.one_of(indices, indices, indices, st.none())
+    """An index, or (one time in four) None."""
+    return st.builds(lambda keep, i: i if keep else None, st.sampled_from((True, True, True, False)), indices)
+
+
+def _often(value: int | None, others: list[int]) -> st.SearchStrategy[int]:
+    """`value` (when there is one) at least half the time, else any of `others`."""
+    return st.sampled_from(others if value is None else [value] * len(others) + others)
 
 
 @st.composite
@@ -364,41 +407,56 @@ def cases(draw: st.DrawFn) -> Case:
     roles = tuple(draw(st.lists(st.sampled_from(ROLE_CHOICES), min_size=3, max_size=6)))
     n = len(roles)
     users = st.integers(0, n - 1)
-    sessions = tuple(draw(st.lists(st.builds(Session, st.frozensets(users, min_size=1), st.sampled_from(STATUSES)),
+    persona = draw(st.sampled_from((*range(n), *range(n), None)))  # anon: one time in 7 to 13
+    with_me = st.booleans() if persona is not None else st.just(False)
+    participants = st.builds(lambda group, me: group | {persona} if me else group,
+                             st.frozensets(users, min_size=1), with_me)
+    sessions = tuple(draw(st.lists(st.builds(Session, participants, st.sampled_from(STATUS_CHOICES)),
                                    min_size=1, max_size=4)))
-    in_sessions = st.integers(0, len(sessions) - 1)
+    every = list(range(len(sessions)))
+    in_sessions = st.sampled_from(every)
+    mine = [j for j in every if persona in sessions[j].participants]
+    mine_active = [j for j in mine if sessions[j].status == "active"]
+    in_my_sessions = st.sampled_from(mine_active * 2 + mine + every)
     profiled = [i for i, role in enumerate(roles) if role is not None]  # only they can send messages
     messages: tuple[Message, ...] = ()
     if profiled:
-        messages = tuple(draw(st.lists(st.builds(Message, in_sessions, st.sampled_from(profiled), st.booleans(),
-                                                 st.booleans(), st.booleans()), max_size=12)))
-    folders = _maybe(in_sessions)
-    objects = tuple(draw(st.lists(st.builds(StoredObject, folders, users), max_size=8)))
-    events = tuple(draw(st.lists(st.builds(MonitoringEvent, users, _maybe(in_sessions), st.sampled_from(EVENTS)),
+        senders = _often(persona if persona in profiled else None, profiled)
+        flag = st.booleans()
+        messages = tuple(draw(st.lists(st.builds(Message, in_my_sessions, senders, flag, flag, flag),
+                                       max_size=12)))
+    folders = _maybe(in_my_sessions)
+    actor = _often(persona, list(range(n)))  # a user id in a row or a write: often the persona itself
+    objects = tuple(draw(st.lists(st.builds(StoredObject, folders, actor), max_size=8)))
+    event_types = st.sampled_from(EVENTS)
+    events = tuple(draw(st.lists(st.builds(MonitoringEvent, users, _maybe(in_sessions), event_types),
                                  max_size=3)))
-    persona = draw(st.one_of(users, users, users, users, st.none()))
     world = World(roles, sessions, messages, objects, events, persona)
 
-    # a user id in a write: often the persona itself, else anyone
-    actor = users if persona is None else st.one_of(st.just(persona), users)
-    shapes = st.sampled_from(SHAPES)
+    shapes = st.sampled_from(SHAPE_CHOICES)
     ops: list[st.SearchStrategy[Any]] = [
-        st.builds(MessageInsert, in_sessions, actor),
-        st.builds(SessionInsert, st.frozensets(users, min_size=1), actor),
-        st.builds(SessionRetitle, in_sessions),
-        st.builds(SessionDelete, in_sessions),
+        st.builds(MessageInsert, in_my_sessions, actor),
+        st.builds(SessionInsert, participants, actor),
+        st.builds(SessionRetitle, in_my_sessions),
+        st.builds(SessionReopen, in_my_sessions),
+        st.builds(SessionInvite, in_my_sessions, users),
+        st.builds(HardDelete, st.just("chat_sessions"), in_sessions),
         st.builds(FileInsert, folders, actor, shapes),
-        st.builds(MonitoringInsert, actor, _maybe(in_sessions), st.sampled_from(EVENTS)),
-        st.builds(MarkRead, in_sessions),
+        st.builds(MonitoringInsert, actor, _maybe(in_my_sessions), event_types),
+        st.builds(MarkRead, in_my_sessions),
     ]
     if messages:
-        in_messages = st.integers(0, len(messages) - 1)
-        ops += [st.builds(MessageEdit, in_messages), st.builds(MessageSoftDelete, in_messages),
-                st.builds(MessageDelete, in_messages)]
+        in_messages = st.sampled_from([k for k, x in enumerate(messages) if x.sender == persona] * 2
+                                      + list(range(len(messages))))
+        ops += [st.builds(MessageUpdate, in_messages, st.sampled_from(("content", "is_deleted"))),
+                st.builds(MessageReassign, in_messages, users),
+                st.builds(HardDelete, st.just("chat_messages"), in_messages)]
     if objects:
-        in_objects = st.integers(0, len(objects) - 1)
+        in_objects = st.sampled_from([k for k, o in enumerate(objects) if o.user == persona] * 2
+                                     + list(range(len(objects))))
         ops += [st.builds(FileMove, in_objects, folders, actor, shapes), st.builds(FileDelete, in_objects)]
-    writes = tuple(draw(st.lists(st.one_of(ops), min_size=4, max_size=10)))
+    any_op = st.sampled_from(ops).flatmap(lambda strategy: strategy)  # every kind equally likely
+    writes = tuple(draw(st.lists(any_op, min_size=8, max_size=16)))
     return Case(world, writes)
 
 
@@ -416,8 +474,9 @@ _SEED_MESSAGE = sql.SQL(
     "from (select now() - make_interval(secs => %(age)s) as t) as sent")
 _SEED_BUCKET = sql.SQL("insert into storage.buckets (id, name, public) values (%(id)s, %(id)s, false) "
                        "on conflict (id) do nothing")
-_SEED_OBJECT = sql.SQL("insert into storage.objects (id, bucket_id, name, owner, owner_id, metadata) values "
-                       "(%(id)s, %(bucket)s, %(name)s, %(owner)s, %(owner)s::text, jsonb_build_object('size', 1))")
+_SEED_OBJECT = sql.SQL("insert into storage.objects (id, bucket_id, name, owner, owner_id, metadata) "
+                       "values (%(id)s, %(bucket)s, %(name)s, %(owner)s, %(owner)s::text, "
+                       "jsonb_build_object('size', 1))")
 _SEED_EVENT = sql.SQL("insert into {} (id, user_id, event_type, session_id) "
                       "values (%(id)s, %(user)s, %(event)s, %(session)s)")
 
@@ -488,15 +547,16 @@ def attempt(conn: psycopg.Connection[Any], actor: Actor, write: Write, n: Names)
 
 def observe_reads(conn: psycopg.Connection[Any], actor: Actor, n: Names) -> dict[str, Any]:
     """What the actor sees; a refused read counts as seeing nothing (unread counts: None)."""
-    queries: dict[str, sql.Composable] = {
+    bucket = sql.Literal(n.bucket)
+    queries: dict[str, sql.Composed] = {
         "chat_sessions": sql.SQL("select id from {}").format(n.table("chat_sessions")),
         "chat_messages": sql.SQL("select id from {}").format(n.table("chat_messages")),
-        "chat_files": sql.SQL("select id from storage.objects where bucket_id = {}").format(sql.Literal(n.bucket)),
-        "other_buckets": sql.SQL("select id from storage.objects where bucket_id <> {}").format(
-            sql.Literal(n.bucket)),
+        "chat_files": sql.SQL("select id from storage.objects where bucket_id = {}").format(bucket),
+        "other_buckets": sql.SQL("select id from storage.objects where bucket_id <> {}").format(bucket),
         "chat_audit_logs": sql.SQL("select id from {}").format(n.table("chat_audit_logs")),
         "chat_monitoring": sql.SQL("select id from {}").format(n.table("chat_monitoring")),
-        "unread_counts": sql.SQL("select session_id, unread from {}()").format(n.function("chat_unread_counts")),
+        "unread_counts": sql.SQL("select session_id, unread from {}()").format(
+            n.function("chat_unread_counts")),
     }
     seen: dict[str, Any] = {}
     with impersonate(conn, actor.role, actor.claims, HEADERS):
@@ -555,7 +615,6 @@ def check(conn: psycopg.Connection[Any], n: Names, case: Case) -> list[str]:
     for write in case.writes:
         expected_outcome = write.expected(model)
         outcome = attempt(conn, actor, write, n)
-        event(f"{type(write).__name__}: {'refused' if expected_outcome in (False, None) else 'allowed'}")
         if outcome != expected_outcome:
             problems.append(f"{actor.label} {write}: model {expected_outcome!r}, database {outcome!r}")
     return problems
@@ -581,7 +640,41 @@ def test_no_persona_reads_or_writes_outside_the_matrix(
     world_conn: psycopg.Connection[Any], samia_settings: Settings, case: Case
 ) -> None:
     names = Names(samia_settings)
+    model = Model(case.world)
+    for write in case.writes:  # `--hypothesis-show-statistics` shows how often each kind is allowed
+        expected = write.expected(model)
+        kind = type(write).__name__ + (f" {write.column}" if isinstance(write, MessageUpdate) else
+                                       f" {write.table}" if isinstance(write, HardDelete) else "")
+        event(f"{kind}: {'refused' if expected is None or expected is False else 'allowed'}")
     with world_conn.transaction(force_rollback=True):
         seed(world_conn, names, case.world)
         problems = check(world_conn, names, case)
     assert not problems, "\n".join(problems)
+
+
+def test_the_property_catches_planted_policy_holes(
+    world_conn: psycopg.Connection[Any], samia_settings: Settings
+) -> None:
+    """The check is not vacuous: on a fixed world it passes, and two planted holes are reported."""
+    names = Names(samia_settings)
+    world = World(roles=("client", "client", "reader"), sessions=(Session(frozenset({1, 2}), "active"),),
+                  messages=(Message(0, 1, old=False, read=False, deleted=False),), objects=(), events=(),
+                  persona=0)
+    case = Case(world, (MessageInsert(0, 0), MessageInsert(0, 1)))
+    holes = (
+        sql.SQL("create policy samia_property_open on {} as permissive for select to authenticated "
+                "using (true)").format(names.table("chat_messages")),
+        sql.SQL("create policy samia_property_spoof on {} as permissive for insert to authenticated "
+                "with check (true)").format(names.table("chat_messages")),
+    )
+    with world_conn.transaction(force_rollback=True):
+        seed(world_conn, names, world)
+        assert check(world_conn, names, case) == []
+        for hole in holes:
+            world_conn.execute(hole)
+        problems = check(world_conn, names, case)
+    assert problems == [
+        "user0 (client) reads chat_messages: model {}, database {message0}",
+        "user0 (client) MessageInsert(session=0, sender=0): model False, database True",
+        "user0 (client) MessageInsert(session=0, sender=1): model False, database True",
+    ]

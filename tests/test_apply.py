@@ -268,3 +268,20 @@ def test_bootstrap_then_apply_on_an_empty_database(empty_dsn: str, settings: Any
     with psycopg.connect(empty_dsn, autocommit=True) as conn:
         bootstrap(conn)
         assert apply(conn, render(settings), settings).applied
+
+
+def test_cli_plan_reports_live_drift(fresh_dsn: str) -> None:
+    env = {"SAMIA_MIGRATIONS_DIR": "/nonexistent-samia-migrations"}
+    config = str(REPO / "samia.toml")
+    assert _cli(["apply", "--db", fresh_dsn, "-c", config], env).exit_code == 0
+    clean = _cli(["plan", "--db", fresh_dsn, "-c", config, "--json"], env)
+    assert clean.exit_code == 0, clean.output
+    assert '"live_drift": []' in clean.stdout
+    with psycopg.connect(fresh_dsn, autocommit=True) as conn:  # someone edits a policy in the dashboard
+        conn.execute("alter policy chat_messages_select on public.chat_messages using (true)")
+        conn.execute("create policy leftover_open on public.chat_sessions for select using (true)")
+    drifted = _cli(["plan", "--db", fresh_dsn, "-c", config], env)
+    assert drifted.exit_code == 1
+    assert "nothing to apply" in drifted.stdout
+    assert "chat_messages_select" in drifted.stdout and "leftover_open" in drifted.stdout
+    assert _cli(["plan", "--db", fresh_dsn, "-c", config, "--no-drift"], env).exit_code == 0

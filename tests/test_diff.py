@@ -12,7 +12,13 @@ from samia_schema.backends import Server
 from samia_schema.catalog import Catalog, Policy, default_schemas, snapshot
 from samia_schema.config import Settings
 from samia_schema.db import connect, execute_script
-from samia_schema.desired import desired_catalog, live_drift, shadow_database
+from samia_schema.desired import (
+    desired_catalog,
+    diff_databases,
+    diff_templates,
+    live_drift,
+    shadow_database,
+)
 from samia_schema.diff import Change, Scope, change_to_dict, diff, summarize
 from samia_schema.reconcile import Statement, reconcile_script, reconcile_sql
 
@@ -115,6 +121,16 @@ def test_live_drift_builds_its_own_shadow(chat_dsn: str, samia_server: Server,
     assert [(c.kind, c.name) for c in drift] == [("changed", "public.chat_messages.chat_messages_select")]
 
 
+def test_library_entry_points(chat_dsn: str, samia_server: Server, samia_settings: Settings) -> None:
+    assert diff_templates(chat_dsn, samia_settings, shadow=samia_server.base_dsn) == ()
+    assert diff_databases(chat_dsn, chat_dsn) == ()
+    with connect(chat_dsn, autocommit=True) as conn:
+        execute_script(conn, (CASES_DIR / "storage_policy_edited" / "live.sql").read_text())
+    changes = diff_templates(chat_dsn, samia_settings, shadow=samia_server.base_dsn, tables=["objects"])
+    assert [(c.kind, c.name) for c in changes] == [("changed", "storage.objects.chat_files_select")]
+    assert diff_templates(chat_dsn, samia_settings, shadow=samia_server.base_dsn, schemas=["public"]) == ()
+
+
 def test_shadow_scratch_database_is_dropped(samia_server: Server, samia_settings: Settings) -> None:
     with shadow_database(samia_settings, samia_server.base_dsn) as dsn:
         name = dsn.split("dbname=")[1].split()[0]
@@ -174,6 +190,20 @@ def test_policy_expressions_compare_normalised(desired: Catalog) -> None:
     assert [(c.kind, c.details) for c in changes] == [("changed", ("using",))]
     roles = Policy(**{**spelled.__dict__, "roles": frozenset({"authenticated", "anon"})})
     assert diff(Catalog(policies=(roles,)), want)[0].details == ("roles",)
+
+
+def test_same_server_version_compares_deparsed_text_verbatim(desired: Catalog) -> None:
+    """Both sides deparsed by one Postgres major: text is canonical, no parser needed."""
+    original = next(p for p in desired.policies if p.name == "profiles_update")
+    respelled = Policy(**{**original.__dict__, "using": "id = (select auth.uid())"})
+    version = desired.server_version
+    assert version
+    same = diff(Catalog(policies=(respelled,), server_version=version),
+                Catalog(policies=(original,), server_version=version))
+    assert [c.details for c in same] == [("using",)]
+    other = diff(Catalog(policies=(respelled,), server_version=version + 1),
+                 Catalog(policies=(original,), server_version=version))
+    assert other == ()  # across versions: normalised, equivalent
 
 
 def test_changes_sorted_and_json_ready(chat_dsn: str, samia_settings: Settings, desired: Catalog) -> None:
@@ -254,3 +284,26 @@ def test_cli_errors(samia_server: Server) -> None:
     assert "s3cret" not in bad.output
     both = _cli("--db", samia_server.base_dsn, "--against", samia_server.base_dsn, "--shadow", "x")
     assert both.exit_code == 2
+
+
+PG15 = Path("/usr/lib/postgresql/15/bin")
+
+
+@pytest.mark.pg15
+@pytest.mark.skipif(not (PG15 / "initdb").exists(), reason="Debian's postgresql-15 is not installed here")
+def test_postgres_15_live_against_16_shadow(samia_settings: Settings, desired: Catalog) -> None:
+    """Across major versions expressions go through normalisation: no noise, sabotage found."""
+    from samia_schema.backends import prepare_chat_database
+    from samia_schema.engines import embedded_postgres
+
+    with embedded_postgres(PG15) as pg:
+        prepare_chat_database(pg.dsn, samia_settings)
+        live = _snap(pg.dsn, samia_settings)
+        assert live.server_version == 15 and desired.server_version >= 16
+        assert diff(live, desired, Scope.templates()) == ()
+        with connect(pg.dsn, autocommit=True) as conn:
+            execute_script(conn, (CASES_DIR / "combined_sabotage" / "live.sql").read_text())
+        changes = diff(_snap(pg.dsn, samia_settings), desired, Scope.templates())
+        assert len(changes) == 6
+        _apply(pg.dsn, reconcile_sql(changes))
+        assert diff(_snap(pg.dsn, samia_settings), desired, Scope.templates()) == ()

@@ -94,6 +94,7 @@ EXPECTED_CATCH = {
     "10_message_columns_unguarded": ("chat_messages", "update"),
     "11_monitoring_insert_true": ("chat_monitoring", "insert"),
     "12_participants_rewritable": ("chat_sessions", "update"),
+    "13_closed_sessions_reopenable": ("chat_sessions", "update"),
 }
 
 

@@ -69,6 +69,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--migra", default=None, help="migra executable (default: /tmp/migra-venv, PATH)")
+    parser.add_argument("--append", action="store_true", help="append to results.md instead of replacing it")
+    parser.add_argument("--priority", type=int, default=0,
+                        help="nice increment for the cluster and both tools, e.g. -10 on a shared machine (root)")
     args = parser.parse_args()
     migra = args.migra or next((p for p in ("/tmp/migra-venv/bin/migra", shutil.which("migra")) if p
                                 and os.path.exists(p)), None)
@@ -78,6 +81,9 @@ def main() -> None:
     samia_cmd = [samia] if samia else [sys.executable, "-c", "from samia_schema.cli import main; main()"]
 
     with embedded_postgres() as pg:
+        if args.priority:
+            os.setpriority(os.PRIO_PGRP, pg.process_id, args.priority)  # postmaster and its backends
+            os.setpriority(os.PRIO_PROCESS, 0, args.priority)  # this script, hence both tools
         with connect(pg.dsn, autocommit=True) as conn:
             conn.execute("create database bench_a")
             conn.execute("create database bench_b")
@@ -97,10 +103,11 @@ def main() -> None:
                 cpus[name].append(cpu)
         load = os.getloadavg()[0]
         version = pg.version
+        socket_dir = str(pg.socket_dir)
 
     medians = {name: statistics.median(values) for name, values in times.items()}
     ratio = medians["samia"] / medians["migra"]
-    shown = {name: " ".join(cmd).replace(str(Path(a).parent), "…") for name, cmd in commands.items()}
+    shown = {name: " ".join(cmd).replace(socket_dir, "<socket-dir>") for name, cmd in commands.items()}
     lines = [
         "# Catalog diff benchmark: samia vs migra",
         "",
@@ -110,7 +117,9 @@ def main() -> None:
         f" database b: {sizes['b'][0]} tables, {sizes['b'][1]} indexes, {sizes['b'][2]} policies",
         f"- whole processes, {args.runs} runs each (alternating) after one warm-up, median wall time;"
         f" client CPU = user + sys of the tool's process (server time excluded); load average {load:.1f}",
-        f"- command: `python bench/catalog_diff/run.py --runs {args.runs}`",
+        f"- command: `python bench/catalog_diff/run.py --runs {args.runs}"
+        + (f" --priority {args.priority}`" if args.priority else "`")
+        + (f" (cluster, samia and migra all at nice {args.priority})" if args.priority else ""),
         "",
         "| tool | median wall (s) | min (s) | max (s) | median client CPU (s) | command |",
         "|---|---|---|---|---|---|",
@@ -121,9 +130,18 @@ def main() -> None:
                      f" {statistics.median(cpus[name]):.3f} | `{shown[name]}` |")
     lines += ["", f"**ratio samia / migra = {ratio:.2f}** (target ≤ 0.50)", "",
               f"samia reported {outputs['samia'].count(chr(10))} report lines;"
-              f" migra printed {outputs['migra'].count(';')} statements."]
+              f" migra printed {outputs['migra'].count(';')} statements.", "",
+              "Where samia's time goes (profiled): ~0.25 s interpreter start, imports (psycopg, typer,",
+              "rich, pydantic via typer) and option parsing; two cold snapshots run in parallel threads,",
+              "~0.2 s each on the server (relcache builds for 1,000 RLS tables, 7,000 pg_get_expr calls,",
+              "1,000 pg_get_indexdef calls), ~16 ms each to build the objects; diff ~15 ms; report",
+              "~15 ms. On a loaded machine (other jobs on the 2 cores) the parallel snapshots overlap less",
+              "and the ratio rises (0.55-0.6 observed at load average 3-5)."]
     text = "\n".join(lines) + "\n"
-    (HERE / "results.md").write_text(text, encoding="utf-8")
+    results = HERE / "results.md"
+    if args.append and results.exists():
+        text = results.read_text(encoding="utf-8") + "\n" + text.replace("# Catalog diff", "## Catalog diff", 1)
+    results.write_text(text, encoding="utf-8")
     print(text)
 
 

@@ -64,6 +64,9 @@ def session_update(p: Probe) -> list[AttemptResult]:
 
     if own:
         run("own_title", "title = 'renamed by probe'", own.id)
+        closed = p.own("closed")
+        if closed:
+            run("reopen_own_closed", "status = 'active'", closed.id)
         run("own_participants", "participants = participants || %(other)s", own.id)
         run("own_created_by", "created_by = %(other)s", own.id)
     run("foreign_title", "title = 'renamed by probe'", foreign.id)
@@ -304,8 +307,8 @@ WRITE_OPS: dict[tuple[str, str], WriteOp] = {
     ("chat_sessions", "insert"): WriteOp(session_insert, _levels(
         deny=(), self=("own",), all=("own", "without_self"), bypass=("own", "without_self", "forged_creator"))),
     ("chat_sessions", "update"): WriteOp(session_update, _levels(
-        deny=(), own=("own_title",), all=("own_title", "own_participants", "foreign_title"),
-        bypass=("own_title", "own_participants", "own_created_by", "foreign_title"))),
+        deny=(), own=("own_title",), all=("own_title", "own_participants", "reopen_own_closed", "foreign_title"),
+        bypass=("own_title", "own_participants", "reopen_own_closed", "own_created_by", "foreign_title"))),
     ("chat_sessions", "delete"): WriteOp(session_delete, _levels(
         deny=(), all=("own", "foreign"), bypass=("own", "foreign"))),
     ("chat_messages", "insert"): WriteOp(message_insert, _levels(

@@ -1,4 +1,7 @@
-"""Frozen model of the catalog objects samia compares (tables, policies, indexes, ...)."""
+"""Frozen model of the catalog objects samia compares (tables, policies, indexes, ...).
+
+Every object has a `key` property; equality compares the fields.
+"""
 
 from __future__ import annotations
 

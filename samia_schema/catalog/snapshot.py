@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from samia_schema.config import Settings
 
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast"})
-KINDS = ("tables", "columns", "constraints", "policies", "indexes", "functions", "triggers", "grants",
-         "publication_tables")
+KINDS = ("roles", "tables", "columns", "constraints", "policies", "indexes", "functions", "triggers",
+         "grants", "publication_tables")
 
 
 def default_schemas(settings: Settings | None = None) -> tuple[str, ...]:
@@ -60,9 +60,15 @@ def _tables(rows: dict[str, list[tuple[Any, ...]]]) -> list[Table]:
     ]
 
 
-def _policy(row: tuple[Any, ...]) -> Policy:
-    schema, table, name, permissive, command, roles, using, with_check = row
-    return Policy(schema, table, name, bool(permissive), command, frozenset(roles), using, with_check)
+def _policies(rows: dict[str, list[tuple[Any, ...]]]) -> list[Policy]:
+    """Policies with their role oids named (oid 0 is PUBLIC)."""
+    names: dict[int, str] = {int(oid): name for oid, name in rows["roles"]}
+    names[0] = "public"
+    return [
+        Policy(schema, table, name, bool(permissive), command,
+               frozenset(names.get(int(oid), str(oid)) for oid in role_oids), using, with_check)
+        for schema, table, name, permissive, command, role_oids, using, with_check in rows["policies"]
+    ]
 
 
 def _index(row: tuple[Any, ...]) -> Index:
@@ -97,7 +103,6 @@ def _publication_table(row: tuple[Any, ...]) -> PublicationTable:
 
 
 _BUILDERS = {
-    "policies": _policy,
     "indexes": _index,
     "functions": _function,
     "triggers": _trigger,
@@ -127,6 +132,8 @@ def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str] | None = None
     try:
         with conn.transaction():
             with conn.pipeline():
+                # JIT compiling a catalog query costs more than running it (JIT is on in Supabase)
+                conn.execute("select set_config('jit', 'off', true)")
                 cursors = {kind: conn.cursor() for kind in KINDS}
                 for kind, cur in cursors.items():
                     cur.execute(static_sql(f"catalog/{kind}.sql"), params)
@@ -148,7 +155,7 @@ def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str] | None = None
     built = {kind: _sorted(build(r) for r in rows[kind]) for kind, build in _BUILDERS.items()}
     return Catalog(
         tables=_sorted(_tables(rows)),
-        policies=built["policies"],
+        policies=_sorted(_policies(rows)),
         indexes=built["indexes"],
         functions=built["functions"],
         triggers=built["triggers"],

@@ -3,6 +3,8 @@
 No `from __future__ import annotations` here: Typer evaluates the command signature.
 """
 
+import atexit
+import gc
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,7 +14,6 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from samia_schema.catalog import Catalog
     from samia_schema.diff import Change
     from samia_schema.reconcile import Statement
 
@@ -25,43 +26,16 @@ _EXPRESSION_FIELDS = ("using", "with_check", "roles", "command", "permissive", "
                       "execute_roles", "search_path", "public", "file_size_limit", "allowed_mime_types")
 
 
-def _snapshot_dsn(dsn: str, schemas: tuple[str, ...]) -> "Catalog":
-    from samia_schema.catalog import snapshot
-    from samia_schema.db import connect
-
-    with connect(dsn) as conn:
-        return snapshot(conn, schemas)
-
-
 def compute(db: str, against: str | None, shadow: str | None, schemas: tuple[str, ...],
             tables: tuple[str, ...], config: Path | None) -> "tuple[Change, ...]":
-    """The changes `samia diff` reports (library entry point of the command)."""
-    from samia_schema.diff import Scope, diff
+    """The changes `samia diff` reports."""
+    from samia_schema.config import load_settings
+    from samia_schema.desired import diff_databases, diff_templates
 
     if against:
-        from concurrent.futures import ThreadPoolExecutor
-
-        wanted = schemas or ("public", "chat_private", "storage")
-        if not schemas:
-            from samia_schema.catalog import default_schemas
-            from samia_schema.config import load_settings
-
-            wanted = default_schemas(load_settings(config))
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            live_f = pool.submit(_snapshot_dsn, db, wanted)
-            desired_f = pool.submit(_snapshot_dsn, against, wanted)
-            live, desired = live_f.result(), desired_f.result()
-        scope = Scope(frozenset(schemas) or None, frozenset(tables) or None)
-        return diff(live, desired, scope)
-    from samia_schema.catalog import default_schemas
-    from samia_schema.config import load_settings
-    from samia_schema.desired import desired_catalog
-
-    settings = load_settings(config)
-    wanted = schemas or default_schemas(settings)
-    live = _snapshot_dsn(db, wanted)
-    desired = desired_catalog(settings, shadow, wanted)
-    return diff(live, desired, Scope.templates(schemas or None, tables or None))
+        settings = None if schemas else load_settings(config)  # only for the default schemas
+        return diff_databases(db, against, schemas or None, tables or None, settings)
+    return diff_templates(db, load_settings(config), shadow, schemas or None, tables or None)
 
 
 def _show(value: Any) -> str:
@@ -159,5 +133,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo("-- no differences")
         else:
             _print_report(out, changes, "the other database" if against else "the templates")
+        # At interpreter exit, skip the collector's full pass over every imported module's objects
+        # (about 40 ms of a ~0.6 s run); atexit keeps an in-process caller (tests) unaffected until then.
+        atexit.register(gc.freeze)
         if changes:
             raise typer.Exit(1)

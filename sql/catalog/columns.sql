@@ -5,7 +5,8 @@ select n.nspname as schema,
        a.attname as name,
        format_type(a.atttypid, a.atttypmod) as type,
        a.attnotnull as not_null,
-       pg_get_expr(d.adbin, d.adrelid) as "default",
+       -- a plain DEFAULT cannot reference columns: deparse it without opening the relation
+       pg_get_expr(d.adbin, case when a.attgenerated <> '' then d.adrelid else 0 end) as "default",
        a.attgenerated <> '' or a.attidentity <> '' as generated
   from pg_attribute a
   join pg_class c on c.oid = a.attrelid

@@ -29,7 +29,8 @@ begin
 end
 $fn$;
 
--- API callers who are not admins may change only title and status of a session.
+-- API callers who are not admins may change only title and status of a session, and may close or
+-- archive it but never make it active again (that would undo the "active session" rule for posting).
 create or replace function chat_private.guard_session_update()
 returns trigger
 language plpgsql set search_path = ''
@@ -40,6 +41,9 @@ begin
   if current_user in ('anon', 'authenticated') and not chat_private.is_admin() then
     if (to_jsonb(new) - v_free) is distinct from (to_jsonb(old) - v_free) then
       raise exception 'only the title and status of a chat session may be changed' using errcode = '42501';
+    end if;
+    if new.status = 'active' and old.status <> 'active' then
+      raise exception 'only an admin can reopen a chat session' using errcode = '42501';
     end if;
   end if;
   return new;

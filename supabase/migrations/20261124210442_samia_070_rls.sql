@@ -2,6 +2,8 @@
 -- `TO` a role; every auth.*() call and row-independent helper is wrapped in (select ...) so that
 -- Postgres evaluates it once per statement. Policies are dropped and recreated (convergent), and
 -- any other policy left on these tables (e.g. an old `using (true)`) is dropped.
+-- Staff checks come first in an OR: Postgres evaluates OR arms in order and an initPlan only when
+-- first needed, so a staff reader never computes the membership list (bench/rls: queries 4, 4b, 5).
 alter table public.chat_sessions enable row level security;
 alter table public.chat_messages enable row level security;
 alter table public.chat_audit_logs enable row level security;
@@ -11,7 +13,7 @@ alter table public.chat_monitoring enable row level security;
 drop policy if exists chat_sessions_select on public.chat_sessions;
 create policy chat_sessions_select on public.chat_sessions
   as permissive for select to authenticated
-  using (participants @> array[(select auth.uid())] or (select chat_private.has_role(array['monitor', 'admin', 'super_admin']::text[])))
+  using ((select chat_private.has_role(array['monitor', 'admin', 'super_admin']::text[])) or participants @> array[(select auth.uid())])
 ;
 
 drop policy if exists chat_sessions_insert on public.chat_sessions;
@@ -38,7 +40,7 @@ create policy chat_sessions_delete on public.chat_sessions
 drop policy if exists chat_messages_select on public.chat_messages;
 create policy chat_messages_select on public.chat_messages
   as permissive for select to authenticated
-  using (session_id in (select chat_private.my_session_ids()) or (select chat_private.has_role(array['monitor', 'admin', 'super_admin']::text[])))
+  using ((select chat_private.has_role(array['monitor', 'admin', 'super_admin']::text[])) or session_id in (select chat_private.my_session_ids()))
 ;
 
 drop policy if exists chat_messages_insert on public.chat_messages;

@@ -10,7 +10,12 @@ create index if not exists chat_sessions_status_idx on public.chat_sessions (sta
 create index if not exists chat_messages_session_created_idx on public.chat_messages (session_id, created_at desc, id desc);
 create index if not exists chat_messages_sender_id_idx on public.chat_messages (sender_id);
 create index if not exists chat_messages_reply_to_idx on public.chat_messages (reply_to_message_id);
-create index if not exists chat_messages_created_at_idx on public.chat_messages (created_at desc, id desc);
+-- newest first across sessions (admin lists); session_id is included so that per-session counts over
+-- a time window (the admin dashboard) are an index-only scan. Replaces chat_messages_created_at_idx:
+-- built first, then the old one is dropped (the drop's lock is held only to the end of the apply).
+create index if not exists chat_messages_created_at_session_idx on public.chat_messages (created_at desc, id desc)
+  include (session_id);
+drop index if exists public.chat_messages_created_at_idx;
 -- unread: exactly the predicate of chat_unread_counts() (read_at is null and not is_deleted)
 create index if not exists chat_messages_unread_idx on public.chat_messages (session_id, sender_id)
   where read_at is null and not is_deleted;

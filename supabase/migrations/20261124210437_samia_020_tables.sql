@@ -4,7 +4,7 @@ create table if not exists public.chat_sessions (
   participants uuid[] not null
     constraint chat_sessions_participants_check
     check (cardinality(participants) between 1 and 50 and array_position(participants, null) is null),
-  created_by uuid default auth.uid() references public.profiles (id) on delete set null,
+  created_by uuid default auth.uid() references auth.users (id) on delete set null,
   type text not null default 'direct'
     constraint chat_sessions_type_check check (type = any (array['direct', 'booking', 'support', 'group', 'emergency']::text[])),
   booking_id uuid,

@@ -10,7 +10,7 @@ on conflict (id) do update
 drop policy if exists chat_files_select on storage.objects;
 create policy chat_files_select on storage.objects
   as permissive for select to authenticated
-  using (bucket_id = 'chat-files' and ((storage.foldername(name))[1] in (select chat_private.my_session_folders()) or (select chat_private.has_role(array['monitor', 'admin', 'super_admin']::text[]))));
+  using (bucket_id = 'chat-files' and ((select chat_private.has_role(array['monitor', 'admin', 'super_admin']::text[])) or (storage.foldername(name))[1] in (select chat_private.my_session_folders())));
 
 drop policy if exists chat_files_insert on storage.objects;
 create policy chat_files_insert on storage.objects

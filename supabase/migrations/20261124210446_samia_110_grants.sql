@@ -58,3 +58,5 @@ revoke all on function public.mark_session_read(uuid) from public, anon, authent
 grant execute on function public.mark_session_read(uuid) to authenticated, service_role;
 revoke all on function public.chat_unread_counts() from public, anon, authenticated, service_role;
 grant execute on function public.chat_unread_counts() to authenticated, service_role;
+revoke all on function public.my_chat_sessions() from public, anon, authenticated, service_role;
+grant execute on function public.my_chat_sessions() to authenticated, service_role;

@@ -78,3 +78,23 @@ begin
     group by m.session_id;
 end
 $fn$;
+
+-- The caller's sessions ("list my sessions"). `participants @> array[uid]` passed as a filter under
+-- RLS cannot use the GIN index (array containment is not leakproof, so Postgres must apply the
+-- policy first) and a policy that ORs in the staff check cannot either: a client's session list
+-- would read every session. This definer function applies exactly the client rule (own sessions
+-- only, for every role) with the GIN index; order, limit and embeds are added by PostgREST.
+create or replace function public.my_chat_sessions()
+returns setof public.chat_sessions
+language plpgsql stable security definer set search_path = ''
+as $fn$
+declare
+  v_uid uuid := auth.uid();
+begin
+  if v_uid is null then
+    raise exception 'not authenticated' using errcode = '28000';
+  end if;
+  return query
+    select s.* from public.chat_sessions s where s.participants @> array[v_uid];
+end
+$fn$;

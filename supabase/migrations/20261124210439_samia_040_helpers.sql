@@ -1,10 +1,15 @@
 -- samia: helper functions for policies. All `stable security definer set search_path = ''`; each
 -- answers only about the caller (auth.uid() / the JWT), never about a user id passed in.
+-- Those that query tables on the hot paths (app_role, my_session_ids, ...) are plpgsql: a security
+-- definer function is never inlined, and a non-inlined SQL function re-plans its queries in every
+-- statement, while plpgsql keeps the plans for the session (bench/rls: ~0.1 ms less per statement).
 create or replace function chat_private.app_role()
 returns text
-language sql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $fn$
-  select p.role from public.profiles p where p.id = auth.uid()
+begin
+  return (select p.role from public.profiles p where p.id = auth.uid());
+end
 $fn$;
 comment on function chat_private.app_role() is 'The caller''s application role (profiles), or null.';
 
@@ -26,16 +31,20 @@ $fn$;
 -- which Postgres evaluates once per statement (hashed subplan), not once per row.
 create or replace function chat_private.my_session_ids()
 returns setof uuid
-language sql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $fn$
-  select s.id from public.chat_sessions s where s.participants @> array[auth.uid()]
+begin
+  return query select s.id from public.chat_sessions s where s.participants @> array[auth.uid()];
+end
 $fn$;
 
 create or replace function chat_private.my_session_folders()
 returns setof text
-language sql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $fn$
-  select s.id::text from public.chat_sessions s where s.participants @> array[auth.uid()]
+begin
+  return query select s.id::text from public.chat_sessions s where s.participants @> array[auth.uid()];
+end
 $fn$;
 
 create or replace function chat_private.my_active_session_folders()
@@ -67,20 +76,24 @@ $fn$;
 
 create or replace function chat_private.is_active_participant(p_session_id uuid)
 returns boolean
-language sql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $fn$
-  select exists (
+begin
+  return exists (
     select 1 from public.chat_sessions s
     where s.id = p_session_id and s.participants @> array[auth.uid()] and s.status = 'active'
-  )
+  );
+end
 $fn$;
 
 create or replace function chat_private.session_is_active(p_session_id uuid)
 returns boolean
-language sql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $fn$
-  select exists (select 1 from public.chat_sessions s where s.id = p_session_id and s.status = 'active')
-    and auth.uid() is not null
+begin
+  return exists (select 1 from public.chat_sessions s where s.id = p_session_id and s.status = 'active')
+    and auth.uid() is not null;
+end
 $fn$;
 
 -- The client address the API saw (request.headers), never inet_client_addr() (the pooler's).
