@@ -17,6 +17,7 @@ from psycopg import sql
 from rich.console import Group, RenderableType
 from rich.table import Table
 
+from samia_schema.catalog import Catalog, snapshot
 from samia_schema.config import Settings
 from samia_schema.errors import DatabaseError
 from samia_schema.project import static_sql
@@ -211,6 +212,47 @@ def _counts(report: AuditReport) -> dict[str, int]:
     }
 
 
+_CHAT_NAMES = ("chat", "session", "message")
+_LEGACY = ("profiles", "messages", "voice_notes")
+
+
+def _chat_related(schema: str, table: str, settings: Settings) -> bool:
+    """The tables the audit covers: chat_*, profiles and the legacy tables, plus storage.objects."""
+    if schema == "storage":
+        return table == "objects"
+    return schema == settings.schema and (table.startswith("chat_") or table in _LEGACY)
+
+
+def _from_catalog(
+    catalog: Catalog, settings: Settings
+) -> tuple[tuple[AuditPolicy, ...], tuple[AuditIndex, ...], tuple[AuditFunction, ...], tuple[AuditTrigger, ...]]:
+    """Policies, indexes, functions and triggers of the chat system, read from the catalog snapshot."""
+    policies = sorted(
+        (AuditPolicy(f"{p.schema}.{p.table}", p.name, p.command, p.permissive, tuple(sorted(p.roles)))
+         for p in catalog.policies if _chat_related(p.schema, p.table, settings)),
+        key=lambda p: (p.table, p.command, p.name),
+    )
+    indexes = sorted(
+        (AuditIndex(i.table, i.name, i.method, i.unique, i.primary, i.predicate, i.definition)
+         for i in catalog.indexes if i.schema == settings.schema and _chat_related(i.schema, i.table, settings)),
+        key=lambda i: (i.table, i.name),
+    )
+    functions = sorted(
+        (AuditFunction(f.schema, f.name, f.identity_args, f.security_definer, f.search_path, f.language,
+                       f.volatility)
+         for f in catalog.functions
+         if f.schema == settings.private_schema
+         or (f.schema == settings.schema and any(word in f.name for word in _CHAT_NAMES))),
+        key=lambda f: (f.schema, f.name, f.args),
+    )
+    triggers = sorted(
+        (AuditTrigger(f"{t.schema}.{t.table}", t.name, t.function, t.enabled, t.definition)
+         for t in catalog.triggers if _chat_related(t.schema, t.table, settings)),
+        key=lambda t: (t.table, t.name),
+    )
+    return tuple(policies), tuple(indexes), tuple(functions), tuple(triggers)
+
+
 def audit(conn: psycopg.Connection[Any], settings: Settings, database: str = "") -> AuditReport:
     """Inventory the chat system of a live database (read-only; one repeatable-read snapshot).
 
@@ -234,21 +276,8 @@ def audit(conn: psycopg.Connection[Any], settings: Settings, database: str = "")
                 AuditForeignKey(r[0], r[1], tuple(r[2]), r[3], r[4])
                 for r in _fetch(conn, "foreign_keys", params)
             )
-            policies = tuple(
-                AuditPolicy(r[0], r[1], r[2], bool(r[3]), tuple(r[4]))
-                for r in _fetch(conn, "policies", params)
-            )
-            indexes = tuple(
-                AuditIndex(r[0], r[1], r[2], bool(r[3]), bool(r[4]), r[5], r[6])
-                for r in _fetch(conn, "indexes", params)
-            )
-            functions = tuple(
-                AuditFunction(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6])
-                for r in _fetch(conn, "functions", params)
-            )
-            triggers = tuple(
-                AuditTrigger(r[0], r[1], r[2], bool(r[3]), r[4]) for r in _fetch(conn, "triggers", params)
-            )
+            catalog = snapshot(conn, (settings.schema, settings.private_schema, "storage"))
+            policies, indexes, functions, triggers = _from_catalog(catalog, settings)
             buckets: tuple[AuditBucket, ...] = ()
             if presence[0] and presence[1]:
                 buckets = tuple(
