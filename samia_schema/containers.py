@@ -23,8 +23,9 @@ from typing import Any
 
 from .errors import EngineError
 
-# The supabase/postgres tag the Supabase CLI pins (override with SAMIA_TEST_IMAGE).
-DEFAULT_IMAGE = "public.ecr.aws/supabase/postgres:17.4.1.064"
+# The supabase/postgres tag the Supabase CLI pins (pkg/config/templates/Dockerfile: `FROM
+# supabase/postgres:17.4.1.067`); override with SAMIA_TEST_IMAGE.
+DEFAULT_IMAGE = "supabase/postgres:17.4.1.067"
 # Every container we start carries this label; ci/docker-down.sh removes what is left of them.
 LABEL = "org.samia.test"
 _PASSWORD = "samia-test"
