@@ -17,7 +17,7 @@ from rich.table import Table
 from . import __version__
 from .apply import ApplyResult, UnitStatus, apply, bootstrap, plan_status, summary
 from .commands import register_all
-from .config import Settings, load_settings
+from .config import load_settings
 from .db import connect, redact_dsn
 from .engines import embedded_postgres
 from .errors import ConfigError, SamiaError
@@ -70,14 +70,6 @@ def resolve_dsn(db: str | None, *, required: bool = True) -> str | None:
     return dsn
 
 
-def _settings(config: Path | None) -> Settings:
-    return load_settings(config)
-
-
-def _migrations_dir(settings: Settings) -> Path:
-    return settings.migrations_dir
-
-
 def _status_table(statuses: tuple[UnitStatus, ...], title: str) -> Table:
     table = Table(title=title)
     for column in ("unit", "version", "status", "checksum", "destructive"):
@@ -105,7 +97,7 @@ def render_command(
     as_json: JsonOption = False,
 ) -> None:
     """Render the templates. No database needed. Prints the SQL unless --out/--supabase/--json."""
-    settings = _settings(config)
+    settings = load_settings(config)
     plan = render(settings)
     written: list[str] = []
     if out_dir is not None:
@@ -114,7 +106,7 @@ def render_command(
             (out_dir / f"{unit.name}.sql").write_text(unit.sql, encoding="utf-8")
             written.append(str(out_dir / f"{unit.name}.sql"))
     if supabase:
-        written += [str(p) for p in write_supabase_migrations(plan, _migrations_dir(settings))]
+        written += [str(p) for p in write_supabase_migrations(plan, settings.migrations_dir)]
     if as_json:
         print(json.dumps({"units": [{"name": u.name, "checksum": u.checksum, "bytes": len(u.sql.encode())}
                                     for u in plan.units], "written": written}, indent=2))
@@ -142,12 +134,12 @@ def plan_command(
     from .desired import live_drift
     from .diff import change_to_dict
 
-    settings = _settings(config)
+    settings = load_settings(config)
     dsn = resolve_dsn(db)
     assert dsn is not None
     plan = render(settings)
     with connect(dsn, autocommit=True) as conn:
-        statuses = plan_status(conn, plan, _migrations_dir(settings))
+        statuses = plan_status(conn, plan, settings.migrations_dir)
         applied_before = any(s.status != "new" for s in statuses)
         changes = live_drift(conn, settings, shadow) if drift and applied_before else ()
     pending = [s for s in statuses if s.pending or s.status == "drift"]
@@ -207,12 +199,12 @@ def apply_command(
     as_json: JsonOption = False,
 ) -> None:
     """Apply pending units atomically and record the ledger. Exit 4 database, 5 ledger drift."""
-    settings = _settings(config)
+    settings = load_settings(config)
     plan = render(settings)
     if embedded:
         with embedded_postgres() as pg, connect(pg.dsn, autocommit=True) as conn:
             bootstrap(conn)
-            result = apply(conn, plan, settings, migrations_dir=_migrations_dir(settings), dry_run=dry_run,
+            result = apply(conn, plan, settings, migrations_dir=settings.migrations_dir, dry_run=dry_run,
                            allow_destructive=allow_destructive)
             _print_apply(result, summary(conn, settings), f"embedded PostgreSQL {pg.version}", as_json)
         return
@@ -221,7 +213,7 @@ def apply_command(
     with connect(dsn, autocommit=True) as conn:
         if run_bootstrap and not dry_run:
             bootstrap(conn)
-        result = apply(conn, plan, settings, migrations_dir=_migrations_dir(settings), dry_run=dry_run,
+        result = apply(conn, plan, settings, migrations_dir=settings.migrations_dir, dry_run=dry_run,
                        allow_destructive=allow_destructive)
         counts = None if dry_run else summary(conn, settings)
     _print_apply(result, counts, redact_dsn(dsn), as_json)

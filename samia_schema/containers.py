@@ -71,28 +71,6 @@ def configured_image() -> str:
     return os.environ.get("SAMIA_TEST_IMAGE") or DEFAULT_IMAGE
 
 
-def image_present(image: str | None = None) -> bool:
-    """True when the daemon already has `image` (default: the configured one); never pulls.
-
-    Auto-selection should want this too: a daemon that answers but cannot pull (offline) must not
-    turn every test into a pull error.
-    """
-    try:
-        import docker
-        from docker.errors import DockerException
-    except ImportError:
-        return False
-    try:
-        client = docker.from_env(timeout=5)
-        try:
-            client.images.get(image or configured_image())
-        finally:
-            client.close()
-    except DockerException:
-        return False
-    return True
-
-
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__

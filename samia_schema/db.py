@@ -75,11 +75,6 @@ def execute_script(conn: psycopg.Connection[Any], script: str, *, label: str = "
         raise DatabaseError(f"{label}: {first}{where}") from exc
 
 
-def setting_value(conn: psycopg.Connection[Any], name: str) -> str | None:
-    row = conn.execute("select current_setting(%s, true)", (name,)).fetchone()
-    return None if row is None else row[0]
-
-
 @contextmanager
 def impersonate(
     conn: psycopg.Connection[Any],

@@ -144,8 +144,3 @@ class Probe:
                     return {r[0] for r in self.conn.execute(statement, params).fetchall()}
             except psycopg.errors.InsufficientPrivilege:
                 return None
-
-    def scalar(self, statement: sql.Composed | sql.SQL, params: Mapping[str, Any] | None = None) -> Any:
-        """A value read as the bypass role (ground truth)."""
-        row = self.conn.execute(statement, params).fetchone()
-        return row[0] if row else None

@@ -47,7 +47,6 @@ class Report:
     outcomes: tuple[Outcome, ...]
     seconds: float
     matrix_source: str
-    sabotage: str | None = None
 
     @property
     def failures(self) -> tuple[Outcome, ...]:

@@ -63,16 +63,12 @@ class World:
     sessions: tuple[Session, ...]
     messages: tuple[Message, ...]
     objects: tuple[StoredObject, ...]
-    monitoring_rows: int
 
     def user(self, name: str) -> uuid.UUID:
         return self.users[name]
 
     def own_sessions(self, uid: uuid.UUID | None) -> tuple[Session, ...]:
         return tuple(s for s in self.sessions if uid is not None and uid in s.participants)
-
-    def foreign_sessions(self, uid: uuid.UUID | None) -> tuple[Session, ...]:
-        return tuple(s for s in self.sessions if uid is None or uid not in s.participants)
 
     def messages_in(self, sessions: tuple[Session, ...]) -> tuple[Message, ...]:
         ids = {s.id for s in sessions}
@@ -174,4 +170,4 @@ def seed_world(conn: psycopg.Connection[Any], matrix: Matrix, settings: Settings
         for uid in users.values():
             cur.execute(_stmt("seed_monitoring", settings),
                         {"user_id": uid, "event": "user_connected", "session_id": None})
-    return World(users, tuple(sessions), tuple(messages), tuple(objects), len(users))
+    return World(users, tuple(sessions), tuple(messages), tuple(objects))
