@@ -14,14 +14,16 @@ import sys
 import time
 from pathlib import Path
 
-from samia_schema.backends import Server, create_database, prepare_chat_database
-from samia_schema.config import find_config, load_settings
+from samia_schema.backends import Server, create_database
+from samia_schema.config import find_config
 from samia_schema.containers import configured_image, docker_available, running_postgres
+from samia_schema.database import prepare
 from samia_schema.engines import embedded_postgres
+from samia_schema.workspace import load_workspace
 
 
 def _time_backend(kind: str, image: str | None) -> tuple[float, float, float]:
-    settings = load_settings(find_config(Path.cwd()), overrides={"migrations_dir": "/nonexistent"})
+    ws = load_workspace(find_config(Path.cwd()), overrides={"migrations_dir": "/nonexistent"})
     t0 = time.perf_counter()
     if kind == "docker":
         ctx = running_postgres(image)
@@ -33,7 +35,7 @@ def _time_backend(kind: str, image: str | None) -> tuple[float, float, float]:
     started = time.perf_counter() - t0
     t1 = time.perf_counter()
     db = create_database(Server(kind, dsn, ""), "samia_bench_chat")
-    prepare_chat_database(db, settings)
+    prepare(ws, db)
     prepared = time.perf_counter() - t1
     t2 = time.perf_counter()
     ctx.__exit__(None, None, None)

@@ -20,22 +20,22 @@ from pathlib import Path
 
 import psycopg
 
-from samia_schema import load_settings
-from samia_schema.access.matrix import load_matrix
-from samia_schema.access.verify import verify
-from samia_schema.backends import prepare_chat_database
+from samia_schema.access.verify import verify_matrix
+from samia_schema.database import prepare
 from samia_schema.engines import embedded_postgres
+from samia_schema.workspace import load_workspace
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def warm_runs(dsn: str, runs: int) -> list[float]:
-    settings, matrix = load_settings(REPO / "samia.toml", overrides={"migrations_dir": "/nonexistent"}), load_matrix()
+    ws = load_workspace(REPO / "samia.toml", overrides={"migrations_dir": "/nonexistent"})
+    matrix = ws.matrix()
     times = []
     with psycopg.connect(dsn, autocommit=True) as conn:
-        verify(conn, matrix, settings)  # warm-up
+        verify_matrix(conn, ws.pack, matrix, ws.settings)  # warm-up
         for _ in range(runs):
-            report = verify(conn, matrix, settings)
+            report = verify_matrix(conn, ws.pack, matrix, ws.settings)
             assert report.passed, report.failures
             times.append(report.seconds)
         print(f"cells per run: {len(report.outcomes)}")
@@ -52,7 +52,7 @@ def main() -> None:
         times = warm_runs(args.db, args.runs)
     else:
         with embedded_postgres() as pg:
-            prepare_chat_database(pg.dsn, load_settings(REPO / "samia.toml", overrides={"migrations_dir": "/x"}))
+            prepare(load_workspace(REPO / "samia.toml", overrides={"migrations_dir": "/x"}), pg.dsn)
             print(f"embedded PostgreSQL {pg.version}")
             times = warm_runs(pg.dsn, args.runs)
     print(f"verify() warm, {args.runs} runs: median {statistics.median(times):.3f}s, "

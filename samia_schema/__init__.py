@@ -1,14 +1,18 @@
 """samia-schema: Supabase-native schema, migration and RLS policy toolkit.
 
-The library API (the CLI is a thin layer over it)::
+The library API (the `samia` CLI calls only this)::
 
-    settings = load_settings()                      # samia.toml, env, defaults
-    plan = render(settings)                         # Plan of Units (name, sql, checksum)
-    apply(conn, plan, settings)                     # one transaction, advisory lock, ledger
-    report = verify(conn, load_matrix(), settings)  # prove the access matrix
-    changes = live_drift(conn, settings); reconcile_sql(changes)
-    violations = lint_database(conn, settings=settings)
-    # from samia_schema.diff import diff; from samia_schema.audit import audit
+    ws = load_workspace()                   # samia.toml: pack, settings, lint config, matrix, templates
+    render(ws).plan                         # the rendered units
+    plan(ws, dsn).pending                   # what apply would run; live drift
+    apply(ws, dsn)                          # bootstrap + units in one transaction, ledger recorded
+    verify(ws).passed                       # the matrix on an embedded Postgres (or verify(ws, dsn))
+    diff(ws, dsn).changes                   # live vs the templates (or against=another DSN)
+    lint(ws, dsn).failing                   # security and performance rules
+    audit(ws, dsn).counts                   # the inventory
+    init(Path("my-project"), eject=True)    # scaffold a project of your own
+
+Heavier parts load on first use, so that `samia --help` starts fast.
 """
 
 from __future__ import annotations
@@ -16,32 +20,20 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .config import AppRoles, Settings, load_settings, mime_accepts
-from .errors import (
-    ConfigError,
-    DatabaseError,
-    LedgerDriftError,
-    SamiaError,
-    SpecError,
-    TemplateError,
-)
-from .plan import Plan, Unit
-from .project import Project
-from .render import render
+__version__ = "0.2.0"
 
-__version__ = "0.1.0"
-
-# heavier parts load on first use, so that `samia --help` and `samia render` start fast
 _LAZY = {
-    "apply": "samia_schema.apply", "bootstrap": "samia_schema.apply", "plan_status": "samia_schema.apply",
+    "Workspace": "samia_schema.workspace", "load_workspace": "samia_schema.workspace",
+    "render": "samia_schema.api", "plan": "samia_schema.api", "apply": "samia_schema.api",
+    "verify": "samia_schema.api", "diff": "samia_schema.api", "lint": "samia_schema.api",
+    "audit": "samia_schema.api", "init": "samia_schema.api",
+    "Pack": "samia_schema.packs", "load_pack": "samia_schema.packs",
+    "Plan": "samia_schema.units", "Unit": "samia_schema.units", "Settings": "samia_schema.config",
+    "SamiaError": "samia_schema.errors", "ConfigError": "samia_schema.errors", "TemplateError": "samia_schema.errors",
+    "SpecError": "samia_schema.errors", "DatabaseError": "samia_schema.errors",
+    "LedgerDriftError": "samia_schema.errors", "DestructiveChangeRefused": "samia_schema.errors",
     "connect": "samia_schema.db", "impersonate": "samia_schema.db", "redact_dsn": "samia_schema.db",
-    "embedded_postgres": "samia_schema.engines",
-    "load_matrix": "samia_schema.access.matrix", "parse_matrix": "samia_schema.access.matrix",
-    "verify": "samia_schema.access.verify", "self_test": "samia_schema.access.verify",
-    "snapshot": "samia_schema.catalog", "reconcile_sql": "samia_schema.reconcile",
-    "live_drift": "samia_schema.desired", "lint_database": "samia_schema.lint",
 }
-# diff, lint and audit share their module's name: `from samia_schema.diff import diff`, etc.
 
 
 def __getattr__(name: str) -> Any:
@@ -50,8 +42,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'samia_schema' has no attribute {name!r}")
 
 
-__all__ = [
-    "AppRoles", "ConfigError", "DatabaseError", "LedgerDriftError", "Plan", "Project", "SamiaError",
-    "Settings", "SpecError", "TemplateError", "Unit", "__version__", "load_settings", "mime_accepts",
-    "render", *sorted(_LAZY),
-]
+__all__ = ["__version__", *sorted(_LAZY)]

@@ -7,16 +7,12 @@ import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any
 
-import psycopg
-from psycopg import sql
-
-from .apply import apply, bootstrap
-from .config import Settings
+from .database import create_database as _create
+from .database import drop_database as _drop
+from .database import dsn_for
 from .db import connect
 from .engines import embedded_postgres
-from .render import render
 
 
 @dataclass(frozen=True)
@@ -28,9 +24,7 @@ class Server:
     version: str
 
     def dsn_for(self, dbname: str) -> str:
-        params = psycopg.conninfo.conninfo_to_dict(self.base_dsn)
-        params["dbname"] = dbname
-        return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in params.items() if v is not None})
+        return dsn_for(self.base_dsn, dbname)
 
 
 def _server_version(dsn: str) -> str:
@@ -73,22 +67,9 @@ def server_from_env(prefer: str | None = None) -> Iterator[Server]:
 
 
 def create_database(server: Server, name: str, template: str | None = None) -> str:
-    """Create database `name` (optionally from a template database); returns its DSN."""
-    with connect(server.base_dsn, autocommit=True) as conn:
-        statement = sql.SQL("create database {}").format(sql.Identifier(name))
-        if template:
-            statement += sql.SQL(" template {}").format(sql.Identifier(template))
-        conn.execute(statement)
-    return server.dsn_for(name)
+    """Create database `name` on the server (optionally from a template database); returns its DSN."""
+    return _create(server.base_dsn, name, template)
 
 
 def drop_database(server: Server, name: str) -> None:
-    with connect(server.base_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-
-
-def prepare_chat_database(dsn: str, settings: Settings, **apply_args: Any) -> None:
-    """Bootstrap the Supabase parts and apply the rendered chat schema."""
-    with connect(dsn, autocommit=True) as conn:
-        bootstrap(conn)
-        apply(conn, render(settings), settings, **apply_args)
+    _drop(server.base_dsn, name)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from .errors import DatabaseError
+from .errors import DatabaseError, first_line
 
 API_ROLES = ("anon", "authenticated", "service_role")
 _REQUEST_GUCS = ("request.jwt.claims", "request.jwt.claim.sub", "request.jwt.claim.role",
@@ -32,10 +32,9 @@ def redact_dsn(dsn: str) -> str:
     """
     if "://" in dsn:
         parts = urlsplit(dsn)
-        if parts.password is not None:
-            host = parts.hostname or ""
-            netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-            parts = parts._replace(netloc=netloc)
+        userinfo, at, hostport = parts.netloc.rpartition("@")
+        if at and ":" in userinfo:  # never parse the port here: a malformed one must not crash a message
+            parts = parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{hostport}")
         query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
         return urlunsplit(parts._replace(query=query))
     return re.sub(r"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", dsn)
@@ -45,7 +44,7 @@ def _scrub(message: str, dsn: str) -> str:
     """Remove a DSN's password from an error message, should a driver echo it."""
     try:
         password = psycopg.conninfo.conninfo_to_dict(dsn).get("password")
-    except psycopg.ProgrammingError:
+    except (psycopg.ProgrammingError, ValueError):
         password = None
     text = message.strip().splitlines()[0] if message.strip() else message
     return text.replace(str(password), "***") if password else text
@@ -57,7 +56,7 @@ def connect(dsn: str, *, autocommit: bool = False, application_name: str = "sami
         return psycopg.connect(
             dsn, autocommit=autocommit, connect_timeout=10, application_name=application_name
         )
-    except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
+    except (psycopg.OperationalError, psycopg.ProgrammingError, ValueError) as exc:
         raise DatabaseError(f"cannot connect to {redact_dsn(dsn)}: {_scrub(str(exc), dsn)}") from None
 
 
@@ -69,10 +68,7 @@ def execute_script(conn: psycopg.Connection[Any], script: str, *, label: str = "
     try:
         conn.execute(script.encode("utf-8"))
     except psycopg.Error as exc:
-        diag = exc.diag
-        where = f" ({diag.sqlstate})" if diag and diag.sqlstate else ""
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatabaseError(f"{label}: {first}{where}") from exc
+        raise DatabaseError(f"{label}: {first_line(exc)}") from exc
 
 
 @contextmanager

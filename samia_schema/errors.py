@@ -39,6 +39,12 @@ class DatabaseError(SamiaError):
     exit_code = 4
 
 
+class NotPreparedError(DatabaseError):
+    """The database lacks the objects a command needs (e.g. verify before apply)."""
+
+    exit_code = 4
+
+
 class EngineError(DatabaseError):
     """An embedded or container Postgres could not be started."""
 
@@ -49,3 +55,16 @@ class LedgerDriftError(SamiaError):
     """An applied unit's recorded checksum no longer matches the unit under the same version."""
 
     exit_code = 5
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, with the SQLSTATE when the database sent one.
+
+    Example:
+        >>> first_line(psycopg.errors.InsufficientPrivilege("permission denied for table x\\nDETAIL: ..."))
+        'permission denied for table x (SQLSTATE 42501)'
+    """
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    state = getattr(exc, "sqlstate", None)
+    return f"{line} (SQLSTATE {state})" if state else line

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .errors import ConfigError
-from .plan import Plan, Unit, checksum
+from .units import Plan, Unit, checksum
 
 _FILE_RE = re.compile(r"^(\d{14})_([A-Za-z0-9_]+)\.sql$")
 
@@ -67,8 +67,10 @@ class Versioned:
     file: MigrationFile | None
 
 
-def assign_versions(plan: Plan, directory: Path | None, recorded_max: str | None = None) -> tuple[Versioned, ...]:
-    """Each unit's version: its migration file's, or a fresh timestamp when it has none.
+def assign_versions(plan: Plan, directory: Path | None, recorded_max: str | None = None,
+                    recorded: dict[str, tuple[str, str]] | None = None) -> tuple[Versioned, ...]:
+    """Each unit's version: its migration file's, else the version it was recorded under with the
+    same checksum (`recorded`: unit -> (version, checksum)), else a fresh timestamp.
 
     Fresh timestamps come after every file and after `recorded_max` (the newest version the
     database has recorded), so they never collide with an applied version.
@@ -83,7 +85,10 @@ def assign_versions(plan: Plan, directory: Path | None, recorded_max: str | None
     result = []
     for unit in plan.units:
         file = latest.get(migration_name(unit))
-        if file is None:
+        applied = (recorded or {}).get(unit.name)
+        if file is None and applied is not None and applied[1] == unit.checksum:
+            result.append(Versioned(unit, applied[0], None))
+        elif file is None:
             result.append(Versioned(unit, next(fresh), None))
         elif file.sql == unit.sql:
             result.append(Versioned(unit, file.version, file))

@@ -2,9 +2,11 @@
 
 Fixtures:
     samia_server      session: a Postgres server (SAMIA_TEST_DSN → testcontainers → embedded)
-    samia_settings    session: the settings under test (samia.toml of the rootdir, or defaults)
-    fresh_dsn         a new empty database with the Supabase bootstrap applied
-    chat_dsn          a new database with the chat schema applied (cloned from a template)
+    samia_workspace   session: the workspace of the rootdir's samia.toml (or the defaults)
+    samia_settings    session: its settings
+    empty_dsn         a new empty database
+    fresh_dsn         a new database with the Supabase bootstrap applied
+    chat_dsn          a new database with the workspace's schema applied (cloned from a template)
     as_persona        context manager factory: impersonate like PostgREST, always rolled back
 """
 
@@ -19,9 +21,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from .backends import Server, create_database, drop_database, prepare_chat_database, server_from_env
-from .config import Settings, find_config, load_settings
+from .backends import Server, create_database, drop_database, server_from_env
+from .config import Settings, find_config
+from .database import prepare
 from .db import connect, impersonate
+from .workspace import Workspace, load_workspace
 
 _BACKENDS_USED: list[str] = []
 
@@ -40,9 +44,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def samia_settings(pytestconfig: pytest.Config) -> Settings:
+def samia_workspace(pytestconfig: pytest.Config) -> Workspace:
+    """The project's workspace; migration files are ignored (every fixture database is throwaway)."""
     path = find_config(Path(str(pytestconfig.rootpath)))
-    return load_settings(path, overrides={"migrations_dir": "/nonexistent-samia-migrations"})
+    return load_workspace(path, overrides={"migrations_dir": "/nonexistent-samia-migrations"})
+
+
+@pytest.fixture(scope="session")
+def samia_settings(samia_workspace: Workspace) -> Settings:
+    return samia_workspace.settings
 
 
 def _unique(prefix: str) -> str:
@@ -50,10 +60,9 @@ def _unique(prefix: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def _samia_chat_template(samia_server: Server, samia_settings: Settings) -> Iterator[str]:
+def _samia_chat_template(samia_server: Server, samia_workspace: Workspace) -> Iterator[str]:
     name = _unique("samia_tpl")
-    dsn = create_database(samia_server, name)
-    prepare_chat_database(dsn, samia_settings)
+    prepare(samia_workspace, create_database(samia_server, name))
     yield name
     drop_database(samia_server, name)
 
@@ -61,7 +70,7 @@ def _samia_chat_template(samia_server: Server, samia_settings: Settings) -> Iter
 @pytest.fixture()
 def fresh_dsn(samia_server: Server) -> Iterator[str]:
     """A new database with only the Supabase compatibility bootstrap."""
-    from .apply import bootstrap
+    from .ledger import bootstrap
 
     name = _unique("samia_fresh")
     dsn = create_database(samia_server, name)
@@ -81,7 +90,7 @@ def empty_dsn(samia_server: Server) -> Iterator[str]:
 
 @pytest.fixture()
 def chat_dsn(samia_server: Server, _samia_chat_template: str) -> Iterator[str]:
-    """A new database with the chat schema applied."""
+    """A new database with the workspace's schema applied."""
     name = _unique("samia_chat")
     yield create_database(samia_server, name, template=_samia_chat_template)
     drop_database(samia_server, name)

@@ -5,7 +5,7 @@ statuses, messages, chat-files objects, monitoring events), a persona from that 
 a list of write attempts. Each example seeds its world as the superuser inside one transaction that
 is always rolled back, then acts as the persona the way PostgREST does (`impersonate`) and compares
 what the database lets it see and do with a pure-Python model of the matrix
-(shared/reference/access-matrix.md, samia_schema/access/default_matrix.toml).
+(shared/reference/access-matrix.md, samia_schema/packs/chat/default_matrix.toml).
 
 SAMIA_HYPOTHESIS_EXAMPLES sets the number of examples (default 200).
 """
@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from samia_schema.access.matrix import Persona
-from samia_schema.access.world import claims_for
 from samia_schema.backends import Server, create_database, drop_database
 from samia_schema.config import Settings
 from samia_schema.db import connect, impersonate
+from samia_schema.packs.chat import PACK
 
 ROLE_CHOICES: tuple[str | None, ...] = ("client", "reader", "monitor", "admin", "super_admin", None)
 MEMBERS = frozenset({"client", "reader"})  # act only inside their own sessions
@@ -523,11 +523,11 @@ class Actor:
 
 def actor_for(world: World, n: Names) -> Actor:
     if world.persona is None:
-        return Actor("anon", claims_for(Persona("anon", "anon"), None, n.settings), "anon")
+        return Actor("anon", PACK.claims_for(Persona("anon", "anon"), None, n.settings), "anon")
     i = world.persona
     persona = Persona(f"user{i}", "authenticated", n.app_role(world.roles[i]))
     label = f"user{i} ({world.roles[i] or 'no app role'})"
-    return Actor("authenticated", claims_for(persona, user_id(i), n.settings), label)
+    return Actor("authenticated", PACK.claims_for(persona, user_id(i), n.settings), label)
 
 
 def attempt(conn: psycopg.Connection[Any], actor: Actor, write: Write, n: Names) -> bool | int | None:

@@ -9,13 +9,18 @@ from typing import Any
 
 import psycopg
 import pytest
+from support import plan_of as render
 from typer.testing import CliRunner
 
-from samia_schema import Project, load_settings, render
-from samia_schema.apply import APPLY_LOCK_KEY, apply, bootstrap, plan_status, summary
 from samia_schema.cli import app
+from samia_schema.config import load_settings
 from samia_schema.errors import ConfigError, DatabaseError, LedgerDriftError
+from samia_schema.ledger import APPLY_LOCK_KEY, bootstrap, plan_status
+from samia_schema.ledger import apply_plan as apply
 from samia_schema.migrations import read_migrations, write_supabase_migrations
+from samia_schema.packs.chat import PACK
+
+summary = PACK.summary
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -68,19 +73,19 @@ def test_apply_creates_the_chat_schema_and_reapply_does_nothing(fresh_dsn: str, 
         assert all(s.status == "applied" for s in plan_status(conn, plan, None))
 
 
-def _broken_copy(tmp_path: Path, unit_index: int, statement: str) -> Project:
+def _broken_copy(tmp_path: Path, unit_index: int, statement: str) -> Path:
     target = tmp_path / "templates"
     shutil.copytree(REPO / "templates", target)
     path = sorted(target.glob("*.sql.j2"))[unit_index]
     path.write_text(path.read_text() + f"\n{statement}\n")
-    return Project(target)
+    return target
 
 
 def test_failure_in_third_unit_changes_nothing(fresh_dsn: str, settings: Any, tmp_path: Path) -> None:
     plan = render(settings, _broken_copy(tmp_path, 2, "select 1 / 0;"))
     with psycopg.connect(fresh_dsn, autocommit=True) as conn:
         before = state(conn)
-        with pytest.raises(DatabaseError, match=r"unit 020_tables: division by zero \(22012\)"):
+        with pytest.raises(DatabaseError, match=r"unit 020_tables: division by zero \(SQLSTATE 22012\)"):
             apply(conn, plan, settings)
         assert state(conn) == before
         assert conn.execute("select to_regclass('public.chat_sessions')").fetchone() == (None,)
@@ -97,7 +102,7 @@ def test_failed_change_after_a_good_apply_keeps_ledger_and_schema(fresh_dsn: str
         units[1].write_text(units[1].read_text() + "\ncomment on table public.profiles is 'changed';\n")
         units[2].write_text(units[2].read_text() + "\nselect * from no_such_table;\n")
         with pytest.raises(DatabaseError, match="unit 020_tables"):
-            apply(conn, render(settings, Project(target)), settings)
+            apply(conn, render(settings, target), settings)
         assert state(conn) == before
         assert conn.execute("select obj_description('public.profiles'::regclass)").fetchone() == (None,)
 

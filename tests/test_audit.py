@@ -7,12 +7,17 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from samia_schema.audit import audit
 from samia_schema.cli import app
 from samia_schema.config import Settings
 from samia_schema.db import connect
+from samia_schema.inventory import AuditReport, inventory
+from samia_schema.packs.chat import PACK
 
 CHAT = ("chat_sessions", "chat_messages", "chat_audit_logs", "chat_monitoring")
+
+
+def audit(conn: Any, settings: Settings, database: str = "") -> AuditReport:
+    return inventory(conn, PACK.inventory_scope(settings), database)
 
 
 def _one(conn: Any, query: str, params: Any = None) -> Any:
@@ -76,8 +81,8 @@ def test_chat_database_reports_catalog_counts(chat_dsn: str, samia_settings: Set
         migrations = _one(conn, "select count(*) from supabase_migrations.schema_migrations")
     counts = report.counts
     assert counts["chat_tables"] == 4
-    assert {t.name for t in report.tables} >= {*CHAT, "profiles"}
-    assert all(t.rls_enabled for t in report.tables)
+    assert {u.table.name for u in report.tables} >= {*CHAT, "profiles"}
+    assert all(u.table.rls_enabled for u in report.tables)
     assert counts["indexes"] - sum(1 for i in report.indexes if i.table == "profiles") == indexes >= 15
     assert counts["chat_policies"] == chat_policies >= 8
     assert counts["storage_policies"] == storage_policies == 4
@@ -87,8 +92,8 @@ def test_chat_database_reports_catalog_counts(chat_dsn: str, samia_settings: Set
     assert report.supabase_migrations == migrations > 0
     assert counts["gin_indexes"] >= 1 and counts["partial_indexes"] >= 1
     assert report.policies_by_command()["public.chat_messages"]["select"] == 1
-    assert [b.id for b in report.buckets] == [samia_settings.bucket]
-    assert not report.buckets[0].public
+    assert [b.bucket.id for b in report.buckets] == [samia_settings.bucket]
+    assert not report.buckets[0].bucket.public
 
 
 def test_bucket_object_counts_are_exact(chat_dsn: str, samia_settings: Settings) -> None:
@@ -109,24 +114,24 @@ def test_bucket_object_counts_are_exact(chat_dsn: str, samia_settings: Settings)
             "(select gen_random_uuid() as u) s where false"
         )
         report = audit(conn, samia_settings)
-    buckets = {b.id: b for b in report.buckets}
+    buckets = {b.bucket.id: b for b in report.buckets}
     assert {k: b.objects for k, b in buckets.items()} == {
         samia_settings.bucket: 1,
         "voice-notes": 0,
         "zodiac-audio": 3,
     }
-    assert buckets["zodiac-audio"].public and buckets["zodiac-audio"].bytes == 3000
+    assert buckets["zodiac-audio"].bucket.public and buckets["zodiac-audio"].bytes == 3000
     assert report.counts["objects"] == 4 and report.counts["public_buckets"] == 1
     # the chat-files insert was audited by the storage trigger: a real row count
-    assert {t.name: t.rows for t in report.tables}["chat_audit_logs"] == 1
+    assert {u.table.name: u.rows for u in report.tables}["chat_audit_logs"] == 1
 
 
 def test_legacy_tables_are_included(chat_dsn: str, samia_settings: Settings) -> None:
     with connect(chat_dsn, autocommit=True) as conn:
         conn.execute("create table public.messages (id int); insert into public.messages values (1), (2)")
         report = audit(conn, samia_settings)
-    legacy = {t.name: t for t in report.tables}["messages"]
-    assert legacy.rows == 2 and not legacy.rls_enabled
+    legacy = {u.table.name: u for u in report.tables}["messages"]
+    assert legacy.rows == 2 and not legacy.table.rls_enabled
     assert report.counts["tables_without_rls"] == 1
 
 

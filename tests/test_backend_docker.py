@@ -12,12 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from samia_schema.apply import apply, bootstrap, summary
-from samia_schema.backends import Server, create_database, prepare_chat_database, server_from_env
+from samia_schema.backends import Server, create_database, server_from_env
 from samia_schema.config import Settings
 from samia_schema.containers import RunningPostgres, configured_image, docker_available, running_postgres
+from samia_schema.database import prepare
 from samia_schema.db import connect
-from samia_schema.render import render
+from samia_schema.ledger import apply_plan
+from samia_schema.packs.chat import PACK
+from samia_schema.workspace import Workspace
+
+summary = PACK.summary
 
 pytestmark = pytest.mark.docker
 
@@ -33,10 +37,10 @@ def container() -> Iterator[RunningPostgres]:
 
 
 @pytest.fixture(scope="module")
-def chat_db(container: RunningPostgres, samia_settings: Settings) -> str:
+def chat_db(container: RunningPostgres, samia_workspace: Workspace) -> str:
     server = Server("docker", container.dsn, "")
     dsn = create_database(server, "samia_docker_chat")
-    prepare_chat_database(dsn, samia_settings)
+    prepare(samia_workspace, dsn)
     return dsn
 
 
@@ -78,13 +82,13 @@ def test_backend_docker_applies_chat_schema(chat_db: str, samia_settings: Settin
     assert counts["private_buckets"] == 1
 
 
-def test_backend_docker_reapply_is_noop(chat_db: str, samia_settings: Settings) -> None:
+def test_backend_docker_reapply_is_noop(chat_db: str, samia_workspace: Workspace) -> None:
+    samia_settings = samia_workspace.settings
     with connect(chat_db) as conn:
         before = summary(conn, samia_settings)
         ledger_before = conn.execute("select count(*) from samia.ledger").fetchone()
     with connect(chat_db, autocommit=True) as conn:
-        bootstrap(conn)
-        result = apply(conn, render(samia_settings), samia_settings)
+        result = apply_plan(conn, samia_workspace.plan, samia_settings)
     assert result.applied == ()
     with connect(chat_db) as conn:
         assert summary(conn, samia_settings) == before

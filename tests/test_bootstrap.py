@@ -6,9 +6,9 @@ from typing import Any
 
 import psycopg
 
-from samia_schema.apply import bootstrap
 from samia_schema.db import impersonate
-from samia_schema.project import static_sql
+from samia_schema.ledger import bootstrap
+from samia_schema.resources import static_sql
 
 
 def fingerprint(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:

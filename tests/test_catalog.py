@@ -18,30 +18,29 @@ from samia_schema.catalog import (
     PublicationTable,
     Table,
     Trigger,
-    default_schemas,
     snapshot,
 )
 from samia_schema.config import Settings
 from samia_schema.db import connect, execute_script
 from samia_schema.errors import DatabaseError
+from samia_schema.packs.chat import PACK
 
 
 @pytest.fixture()
 def catalog(chat_dsn: str, samia_settings: Settings) -> Catalog:
     with connect(chat_dsn) as conn:
-        return snapshot(conn, default_schemas(samia_settings))
+        return snapshot(conn, PACK.schemas(samia_settings))
 
 
-def test_default_schemas(samia_settings: Settings) -> None:
-    assert default_schemas() == ("public", "chat_private", "storage")
+def test_pack_schemas(samia_settings: Settings) -> None:
     expected = (samia_settings.schema, samia_settings.private_schema, "storage")
-    assert default_schemas(samia_settings) == expected
+    assert PACK.schemas(samia_settings) == expected
 
 
 def test_every_collection_sorted_by_key_and_frozen(catalog: Catalog) -> None:
     assert catalog.server_version >= 13
     for f in dataclasses.fields(catalog):
-        if f.name == "server_version":
+        if f.name in ("server_version", "schemas"):
             continue
         items = getattr(catalog, f.name)
         assert isinstance(items, tuple) and items, f.name
@@ -91,7 +90,7 @@ def test_policy_roles_public_and_all(chat_dsn: str) -> None:
             create policy p_two on public.chat_messages as restrictive for delete
               to anon, authenticated using (false);
         """)
-        catalog = snapshot(conn)
+        catalog = snapshot(conn, ("public", "chat_private", "storage"))
     by_name = {p.name: p for p in catalog.policies}
     assert by_name["p_public"].roles == frozenset({"public"}) and by_name["p_public"].command == "all"
     assert by_name["p_two"].roles == frozenset({"anon", "authenticated"}) and not by_name["p_two"].permissive
@@ -121,7 +120,7 @@ def test_functions_acl_search_path_owner(catalog: Catalog, chat_dsn: str) -> Non
     assert "public" in folder.execute_roles  # null proacl = default: PUBLIC may execute
     with connect(chat_dsn, autocommit=True) as conn:
         conn.execute("create function public.f_plain(a int) returns int language sql immutable as 'select a'")
-        plain = next(f for f in snapshot(conn).functions if f.name == "f_plain")
+        plain = next(f for f in snapshot(conn, ("public", "chat_private", "storage")).functions if f.name == "f_plain")
     assert plain.search_path is None and plain.execute_roles == frozenset({"public"})
     assert plain.volatility == "immutable" and not plain.security_definer
 
@@ -150,10 +149,10 @@ def test_schema_filter_and_system_schemas_skipped(chat_dsn: str) -> None:
 
 def test_snapshot_without_storage(fresh_dsn: str, empty_dsn: str) -> None:
     with connect(empty_dsn) as conn:
-        empty = snapshot(conn)
+        empty = snapshot(conn, ("public", "chat_private", "storage"))
     assert empty == Catalog()
     with connect(fresh_dsn) as conn:
-        fresh = snapshot(conn)
+        fresh = snapshot(conn, ("public", "chat_private", "storage"))
     assert fresh.policies == () and fresh.buckets == ()
 
 
@@ -161,9 +160,10 @@ def test_snapshot_error_is_a_database_error(chat_dsn: str) -> None:
     conn = connect(chat_dsn)
     conn.close()
     with pytest.raises(DatabaseError):
-        snapshot(conn)
+        snapshot(conn, ("public", "chat_private", "storage"))
 
 
 def test_snapshot_is_deterministic(chat_dsn: str) -> None:
     with connect(chat_dsn) as conn:
-        assert snapshot(conn) == snapshot(conn)
+        schemas = ("public", "chat_private", "storage")
+        assert snapshot(conn, schemas) == snapshot(conn, schemas)

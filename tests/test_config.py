@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from samia_schema.config import Settings, load_settings, mime_accepts, parse_size
+from samia_schema.config import load_settings
 from samia_schema.errors import ConfigError
+from samia_schema.packs.chat.settings import ChatSettings, mime_accepts, parse_size
 
 
 def write(tmp_path: Path, text: str, name: str = "samia.toml") -> Path:
@@ -19,7 +20,7 @@ def write(tmp_path: Path, text: str, name: str = "samia.toml") -> Path:
 def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     settings = load_settings(env={})
-    assert settings == Settings(source="defaults")
+    assert settings == ChatSettings(source="defaults")
     assert settings.bucket == "chat-files" and settings.file_size_limit == 10 * 1024 * 1024
 
 

@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
-from samia_schema.backends import Server
-from samia_schema.catalog import Catalog, Policy, default_schemas, snapshot
-from samia_schema.config import Settings
-from samia_schema.db import connect, execute_script
-from samia_schema.desired import (
-    desired_catalog,
-    diff_databases,
-    diff_templates,
-    live_drift,
-    shadow_database,
+from samia_schema import api
+from samia_schema.api import desired_catalog, live_drift
+from samia_schema.backends import Server, create_database, drop_database
+from samia_schema.catalog import (
+    Catalog,
+    Change,
+    Policy,
+    Scope,
+    Statement,
+    change_to_dict,
+    diff,
+    reconcile_script,
+    reconcile_sql,
+    snapshot,
+    summarize,
 )
-from samia_schema.diff import Change, Scope, change_to_dict, diff, summarize
-from samia_schema.reconcile import Statement, reconcile_script, reconcile_sql
+from samia_schema.config import Settings
+from samia_schema.database import prepare
+from samia_schema.db import connect, execute_script
+from samia_schema.packs.chat import PACK
+from samia_schema.workspace import Workspace
 
 CASES_DIR = Path(__file__).parent / "fixtures" / "diff"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "live.sql").is_file())
@@ -32,14 +43,29 @@ def _expected(case: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def desired(samia_server: Server, samia_settings: Settings) -> Catalog:
+def desired(samia_server: Server, samia_workspace: Workspace) -> Catalog:
     """The templates applied to a scratch shadow database on the test server."""
-    return desired_catalog(samia_settings, shadow=samia_server.base_dsn)
+    return desired_catalog(samia_workspace, samia_server.base_dsn)
+
+
+@pytest.fixture(scope="module")
+def shared_chat(samia_server: Server, _samia_chat_template: str) -> Iterator[str]:
+    """One database with the schema for the fixture cases; each case runs in a rolled-back transaction."""
+    name = f"samia_diff_cases_{uuid.uuid4().hex[:8]}"
+    yield create_database(samia_server, name, template=_samia_chat_template)
+    drop_database(samia_server, name)
+
+
+@pytest.fixture()
+def case_conn(shared_chat: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection inside a transaction that is always rolled back: the case leaves nothing behind."""
+    with connect(shared_chat, autocommit=True) as conn, conn.transaction(force_rollback=True):
+        yield conn
 
 
 def _snap(dsn: str, settings: Settings) -> Catalog:
     with connect(dsn) as conn:
-        return snapshot(conn, default_schemas(settings))
+        return snapshot(conn, PACK.schemas(settings))
 
 
 def _matches(change: Change, want: dict[str, Any]) -> bool:
@@ -63,8 +89,8 @@ def test_fresh_database_diffs_empty(chat_dsn: str, samia_settings: Settings, des
     assert diff(_snap(chat_dsn, samia_settings), desired) == ()
 
 
-def test_embedded_shadow_matches_server_shadow(samia_settings: Settings, desired: Catalog) -> None:
-    embedded = desired_catalog(samia_settings)
+def test_embedded_shadow_matches_server_shadow(samia_workspace: Workspace, desired: Catalog) -> None:
+    embedded = desired_catalog(samia_workspace)
     assert diff(embedded, desired) == ()
 
 
@@ -78,12 +104,13 @@ def test_bootstrap_only_database_misses_everything(fresh_dsn: str, samia_setting
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_case_round_trip(case: str, chat_dsn: str, samia_settings: Settings, desired: Catalog) -> None:
+def test_case_round_trip(case: str, case_conn: psycopg.Connection[Any], samia_settings: Settings,
+                         desired: Catalog) -> None:
     expected = _expected(case)
-    with connect(chat_dsn, autocommit=True) as conn:
-        execute_script(conn, (CASES_DIR / case / "live.sql").read_text(), label=case)
+    execute_script(case_conn, (CASES_DIR / case / "live.sql").read_text(), label=case)
     scope = Scope.templates()
-    changes = diff(_snap(chat_dsn, samia_settings), desired, scope)
+    schemas = PACK.schemas(samia_settings)
+    changes = diff(snapshot(case_conn, schemas), desired, scope)
     wanted = expected["changes"]
     if not wanted:
         assert changes == (), [change_to_dict(c) for c in changes]
@@ -94,17 +121,17 @@ def test_case_round_trip(case: str, chat_dsn: str, samia_settings: Settings, des
     statements = reconcile_sql(changes)
     assert statements
     assert any(s.destructive for s in statements) == expected.get("destructive", False)
-    _apply(chat_dsn, statements)
-    after = diff(_snap(chat_dsn, samia_settings), desired, scope)
+    execute_script(case_conn, reconcile_script(statements), label="reconcile")
+    after = diff(snapshot(case_conn, schemas), desired, scope)
     assert after == (), [(c.kind, c.name, c.details) for c in after]
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_case_live_drift(case: str, chat_dsn: str, samia_settings: Settings, desired: Catalog) -> None:
+def test_case_live_drift(case: str, case_conn: psycopg.Connection[Any], samia_workspace: Workspace,
+                         desired: Catalog) -> None:
     expected = _expected(case)
-    with connect(chat_dsn, autocommit=True) as conn:
-        execute_script(conn, (CASES_DIR / case / "live.sql").read_text(), label=case)
-        drift = live_drift(conn, samia_settings, desired=desired)
+    execute_script(case_conn, (CASES_DIR / case / "live.sql").read_text(), label=case)
+    drift = live_drift(samia_workspace, case_conn, desired=desired)
     if not expected["changes"] or not expected.get("drift", True):
         assert not any(_matches(c, w) for c in drift for w in expected["changes"])
         return
@@ -113,35 +140,34 @@ def test_case_live_drift(case: str, chat_dsn: str, samia_settings: Settings, des
 
 
 def test_live_drift_builds_its_own_shadow(chat_dsn: str, samia_server: Server,
-                                          samia_settings: Settings) -> None:
+                                          samia_workspace: Workspace) -> None:
     with connect(chat_dsn, autocommit=True) as conn:
-        assert live_drift(conn, samia_settings, shadow=samia_server.base_dsn) == ()
+        assert live_drift(samia_workspace, conn, shadow=samia_server.base_dsn) == ()
         conn.execute("alter policy chat_messages_select on public.chat_messages using (true)")
-        drift = live_drift(conn, samia_settings, shadow=samia_server.base_dsn)
+        drift = live_drift(samia_workspace, conn, shadow=samia_server.base_dsn)
     assert [(c.kind, c.name) for c in drift] == [("changed", "public.chat_messages.chat_messages_select")]
 
 
-def test_library_entry_points(chat_dsn: str, samia_server: Server, samia_settings: Settings) -> None:
-    assert diff_templates(chat_dsn, samia_settings, shadow=samia_server.base_dsn) == ()
-    assert diff_databases(chat_dsn, chat_dsn) == ()
+def test_library_entry_points(chat_dsn: str, samia_server: Server, samia_workspace: Workspace) -> None:
+    ws, shadow = samia_workspace, samia_server.base_dsn
+    assert api.diff(ws, chat_dsn, shadow=shadow).changes == ()
+    assert api.diff(ws, chat_dsn, against=chat_dsn).changes == ()
     with connect(chat_dsn, autocommit=True) as conn:
         execute_script(conn, (CASES_DIR / "storage_policy_edited" / "live.sql").read_text())
-    changes = diff_templates(chat_dsn, samia_settings, shadow=samia_server.base_dsn, tables=["objects"])
+    changes = api.diff(ws, chat_dsn, shadow=shadow, tables=("objects",)).changes
     assert [(c.kind, c.name) for c in changes] == [("changed", "storage.objects.chat_files_select")]
-    assert diff_templates(chat_dsn, samia_settings, shadow=samia_server.base_dsn, schemas=["public"]) == ()
+    assert api.diff(ws, chat_dsn, shadow=shadow, schemas=("public",)).changes == ()
 
 
-def test_shadow_scratch_database_is_dropped(samia_server: Server, samia_settings: Settings) -> None:
-    with shadow_database(samia_settings, samia_server.base_dsn) as dsn:
-        name = dsn.split("dbname=")[1].split()[0]
+def test_shadow_scratch_database_is_dropped(samia_server: Server, samia_workspace: Workspace) -> None:
+    with samia_workspace.shadow(samia_server.base_dsn) as db:
+        name = db.dsn.split("dbname=")[1].split()[0]
     with connect(samia_server.base_dsn) as conn:
         row = conn.execute("select count(*) from pg_database where datname = %s", (name,)).fetchone()
     assert row == (0,)
 
 
 def test_against_two_live_databases(chat_dsn: str, samia_settings: Settings, samia_server: Server) -> None:
-    from samia_schema.backends import create_database, drop_database
-
     other = "samia_diff_other_" + chat_dsn.split("samia_chat_")[1].split()[0][:8]
     create_database(samia_server, other, template=chat_dsn.split("dbname=")[1].split()[0])
     try:
@@ -291,13 +317,13 @@ PG15 = Path("/usr/lib/postgresql/15/bin")
 
 @pytest.mark.pg15
 @pytest.mark.skipif(not (PG15 / "initdb").exists(), reason="Debian's postgresql-15 is not installed here")
-def test_postgres_15_live_against_16_shadow(samia_settings: Settings, desired: Catalog) -> None:
+def test_postgres_15_live_against_16_shadow(samia_workspace: Workspace, samia_settings: Settings,
+                                           desired: Catalog) -> None:
     """Across major versions expressions go through normalisation: no noise, sabotage found."""
-    from samia_schema.backends import prepare_chat_database
     from samia_schema.engines import embedded_postgres
 
     with embedded_postgres(PG15) as pg:
-        prepare_chat_database(pg.dsn, samia_settings)
+        prepare(samia_workspace, pg.dsn)
         live = _snap(pg.dsn, samia_settings)
         assert live.server_version == 15 and desired.server_version >= 16
         assert diff(live, desired, Scope.templates()) == ()

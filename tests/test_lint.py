@@ -13,9 +13,15 @@ from samia_schema.cli import app
 from samia_schema.config import Settings
 from samia_schema.db import connect, execute_script
 from samia_schema.errors import ConfigError
-from samia_schema.lint import RULES, LintConfig, Waiver, failing, lint_database, load_lint_config
-from samia_schema.lint.exprs import implied_by_equality, is_wrapped, iter_calls, parse_expr
-from samia_schema.lint.report import as_sarif
+from samia_schema.linter import RULES, LintConfig, Waiver, failing, lint_database
+from samia_schema.linter.exprs import implied_by_equality, is_wrapped, iter_calls, parse_expr
+from samia_schema.linter.report import as_sarif
+from samia_schema.packs.chat import PACK
+from samia_schema.workspace import load_workspace
+
+
+def load_lint_config(path: Path) -> LintConfig:
+    return load_workspace(path, env={}).lint_config
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lint"
@@ -29,7 +35,7 @@ def _header(text: str, key: str) -> list[str]:
 def _lint_fixture(dsn: str, sql_text: str, settings: Settings) -> list:
     with connect(dsn, autocommit=True) as conn:
         execute_script(conn, sql_text, label="fixture")
-        return list(lint_database(conn, LintConfig(), settings))
+        return list(lint_database(conn, LintConfig(), PACK.exposed_schemas(settings)))
 
 
 @pytest.mark.parametrize(("rule_id", "kind"), CASES, ids=[f"{r}-{k}" for r, k in CASES])
@@ -63,7 +69,7 @@ def test_every_rule_has_docs_and_fixtures() -> None:
 
 def test_templates_lint_clean(chat_dsn: str, samia_settings: Settings) -> None:
     with connect(chat_dsn, autocommit=True) as conn:
-        violations = lint_database(conn, LintConfig(), samia_settings)
+        violations = lint_database(conn, LintConfig(), PACK.exposed_schemas(samia_settings))
     assert failing(violations, "warn") == (), violations
 
 
@@ -74,7 +80,7 @@ def test_waiver_silences_one_object(chat_dsn: str, samia_settings: Settings) -> 
     config = LintConfig(waivers=(Waiver("no_primary_key", "public.voice_notes", "legacy, dropped soon"),))
     with connect(chat_dsn, autocommit=True) as conn:
         execute_script(conn, sql_text)
-        violations = lint_database(conn, config, samia_settings)
+        violations = lint_database(conn, config, PACK.exposed_schemas(samia_settings))
     by_object = {v.object: v for v in violations if v.rule == "no_primary_key"}
     assert by_object["public.voice_notes"].waiver == "legacy, dropped soon"
     assert not by_object["public.voice_notes_2"].waived
@@ -165,7 +171,7 @@ def test_cli_exit_codes_and_formats(chat_dsn: str, tmp_path: Path, monkeypatch: 
 def test_sarif_structure(chat_dsn: str, samia_settings: Settings) -> None:
     _bad_db(chat_dsn)
     with connect(chat_dsn, autocommit=True) as conn:
-        violations = lint_database(conn, LintConfig(), samia_settings)
+        violations = lint_database(conn, LintConfig(), PACK.exposed_schemas(samia_settings))
     log = json.loads(json.dumps(as_sarif(violations, RULES, "test")))
     assert log["version"] == "2.1.0" and "sarif" in log["$schema"]
     driver = log["runs"][0]["tool"]["driver"]
@@ -207,7 +213,7 @@ def test_cli_templates_mode(tmp_path: Path) -> None:
 def test_lint_offline_catalog_uses_method_and_type_heuristics() -> None:
     """Without live facts, a GIN on an array serves @> but not an = foreign-key lookup."""
     from samia_schema.catalog.model import Catalog, Column, Constraint, Index, Policy, Table
-    from samia_schema.lint import lint
+    from samia_schema.linter import lint
 
     cols = (Column("id", "uuid", True, None, False), Column("owner", "uuid[]", True, None, False))
     pkey = Constraint("public", "t", "t_pkey", "p", ("id",), "PRIMARY KEY (id)", None)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support import NO_MIGRATIONS, workspace
 
-from samia_schema import load_settings
-from samia_schema.backends import prepare_chat_database
+from samia_schema.database import prepare
 from samia_schema.engines import embedded_postgres
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,9 +21,9 @@ PGTAP = Path("/usr/share/postgresql/15/extension/pgtap.control")
 @pytest.mark.skipif(not (PG15 / "initdb").exists() or not PGTAP.exists() or not shutil.which("pg_prove"),
                     reason="needs Debian's postgresql-15, postgresql-15-pgtap and pg_prove")
 def test_pgtap_suite_passes_with_pg_prove() -> None:
-    settings = load_settings(REPO / "samia.toml", overrides={"migrations_dir": "/nonexistent"}, env={})
+    ws = workspace(REPO / "samia.toml", **NO_MIGRATIONS)
     with embedded_postgres(PG15) as pg:
-        prepare_chat_database(pg.dsn, settings)
+        prepare(ws, pg.dsn)
         result = subprocess.run(
             ["pg_prove", "--verbose", "-h", str(pg.socket_dir), "-p", "5432", "-U", "postgres", "-d", "postgres",
              *sorted(str(p) for p in (REPO / "supabase" / "tests").glob("*.sql"))],

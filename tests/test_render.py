@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import rendered, workspace
 from typer.testing import CliRunner
 
-from samia_schema import Project, load_settings, render
 from samia_schema.cli import app
 from samia_schema.errors import TemplateError
 from samia_schema.migrations import latest_by_unit, migration_name, read_migrations, write_supabase_migrations
@@ -19,28 +19,28 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_render_is_deterministic() -> None:
-    first = render(load_settings(env={}))
-    second = render(load_settings(env={}))
+    first = rendered()
+    second = rendered()
     assert [u.sql.encode() for u in first.units] == [u.sql.encode() for u in second.units]
     assert [u.name for u in first.units] == sorted(u.name for u in first.units)
 
 
 def test_every_template_is_a_unit_in_prefix_order() -> None:
     names = [p.name.removesuffix(".sql.j2") for p in sorted((REPO / "templates").glob("*.sql.j2"))]
-    assert [u.name for u in render(load_settings(env={})).units] == names
+    assert [u.name for u in rendered().units] == names
     assert all(re.match(r"^\d{3}_[a-z_]+$", n) for n in names)
 
 
 def test_undefined_variable_is_a_template_error(tmp_path: Path) -> None:
     (tmp_path / "001_bad.sql.j2").write_text("select {{ not_defined }};\n")
     with pytest.raises(TemplateError, match="001_bad.sql.j2: undefined template variable"):
-        render(load_settings(env={}), Project(tmp_path))
+        _ = workspace(templates=(str(tmp_path),)).plan
 
 
 def test_syntax_error_is_a_template_error(tmp_path: Path) -> None:
     (tmp_path / "001_bad.sql.j2").write_text("select {% if %};\n")
     with pytest.raises(TemplateError, match="001_bad.sql.j2:1: template syntax error"):
-        render(load_settings(env={}), Project(tmp_path))
+        _ = workspace(templates=(str(tmp_path),)).plan
 
 
 def test_quoting_filters() -> None:
@@ -57,22 +57,20 @@ def test_quoting_filters() -> None:
 
 
 def test_config_values_reach_sql_only_quoted() -> None:
-    settings = load_settings(overrides={"bucket": "chat-media", "schema": "chat"}, env={})
-    sql = render(settings).sql
+    sql = rendered(bucket="chat-media", schema="chat").sql
     assert "'chat-media'" in sql and "chat-files" not in sql
     assert "create table if not exists chat.chat_sessions" in sql
 
 
 def test_claim_role_source_renders_jwt_lookup() -> None:
-    sql = render(load_settings(overrides={"role_source": "claim", "role_claim": "app_metadata.user_role"},
-                               env={})).unit("040_helpers").sql
+    sql = rendered(role_source="claim", role_claim="app_metadata.user_role").unit("040_helpers").sql
     assert "auth.jwt() #>> array['app_metadata', 'user_role']::text[]" in sql
     assert "profiles p where" not in sql
 
 
 def test_committed_supabase_migrations_match_the_templates() -> None:
     """Fails when a template changed and `samia render --supabase` was not run and committed."""
-    plan = render(load_settings(REPO / "samia.toml", env={}))
+    plan = workspace(REPO / "samia.toml").plan
     latest = latest_by_unit(read_migrations(REPO / "supabase" / "migrations"))
     for unit in plan.units:
         file = latest.get(migration_name(unit))
@@ -81,12 +79,12 @@ def test_committed_supabase_migrations_match_the_templates() -> None:
 
 
 def test_supabase_render_writes_only_changed_units(tmp_path: Path) -> None:
-    plan = render(load_settings(env={}))
+    plan = rendered()
     written = write_supabase_migrations(plan, tmp_path)
     assert len(written) == len(plan.units)
     assert all(re.match(r"^\d{14}_samia_\d{3}_[a-z_]+\.sql$", p.name) for p in written)
     assert write_supabase_migrations(plan, tmp_path) == ()
-    changed = render(load_settings(overrides={"file_size_limit": 1234}, env={}))
+    changed = rendered(file_size_limit=1234)
     again = write_supabase_migrations(changed, tmp_path)
     assert {p.name.split("_", 1)[1] for p in again} == {"samia_020_tables.sql", "samia_090_storage.sql"}
     assert min(p.name[:14] for p in again) > max(p.name[:14] for p in written)

@@ -10,9 +10,10 @@ from typing import Any
 import psycopg
 import pytest
 from conftest import claims, make_message, make_session, make_user
+from support import rendered, workspace
 
-from samia_schema import load_settings, render
 from samia_schema.db import impersonate
+from samia_schema.packs.chat import PACK
 
 REPO = Path(__file__).resolve().parent.parent
 HEADERS = {"x-forwarded-for": "198.51.100.23, 10.0.0.5", "user-agent": "pytest"}
@@ -26,14 +27,14 @@ def _strip_bodies(sql: str) -> str:
 
 # 1. RAISE NOTICE outside a block made a whole script a no-op --------------------------------------
 def test_1_no_plpgsql_statements_at_top_level() -> None:
-    for unit in render(load_settings(env={})).units:
+    for unit in rendered().units:
         top = _strip_bodies(unit.sql)
         assert not re.search(r"\b(raise|perform|return)\b", top, re.I), unit.name
 
 
 def test_1_every_unit_runs_as_one_simple_query(fresh_dsn: str) -> None:
     with psycopg.connect(fresh_dsn, autocommit=True) as conn:
-        for unit in render(load_settings(env={})).units:
+        for unit in rendered().units:
             conn.execute(unit.sql.encode())  # type: ignore[call-overload]
         assert conn.execute("select count(*) from pg_tables where tablename like 'chat\\_%'").fetchone() == (4,)
 
@@ -69,8 +70,8 @@ def test_3_audit_ip_comes_from_request_headers(conn: psycopg.Connection[Any]) ->
         conn.execute("reset role")
         assert conn.execute("select ip_address from public.chat_audit_logs where record_id = %s",
                             (str(mid),)).fetchone() == (None,)
-    source = _strip_bodies(render(load_settings(env={})).sql.replace("$fn$", "")) + " ".join(
-        re.sub(r"--[^\n]*", "", u.sql) for u in render(load_settings(env={})).units)
+    source = _strip_bodies(rendered().sql.replace("$fn$", "")) + " ".join(
+        re.sub(r"--[^\n]*", "", u.sql) for u in rendered().units)
     assert "inet_client_addr" not in source
 
 
@@ -197,12 +198,12 @@ def test_8_no_policy_is_always_true(conn: psycopg.Connection[Any]) -> None:
 # 9. Old `using (true)` policies survived; names created twice ------------------------------------------
 def test_9_reapplying_rls_drops_leftover_policies(conn: psycopg.Connection[Any]) -> None:
     conn.execute("create policy old_open_read on public.chat_messages for select using (true)")
-    conn.execute(render(load_settings(env={})).unit("070_rls").sql.encode())  # type: ignore[call-overload]
+    conn.execute(rendered().unit("070_rls").sql.encode())  # type: ignore[call-overload]
     assert conn.execute("select count(*) from pg_policies where policyname = 'old_open_read'").fetchone() == (0,)
 
 
 def test_9_every_created_policy_is_dropped_first_and_unique() -> None:
-    sql = render(load_settings(env={})).sql
+    sql = rendered().sql
     created = re.findall(r"create policy (\w+) on ([\w.]+)", sql)
     assert len(created) == len(set(created))
     for name, table in created:
@@ -211,9 +212,7 @@ def test_9_every_created_policy_is_dropped_first_and_unique() -> None:
 
 # 10. The claimed schema did not exist: no monitoring, no triggers, nothing in realtime --------------------
 def test_10_the_schema_is_what_we_say(conn: psycopg.Connection[Any]) -> None:
-    from samia_schema.apply import summary
-
-    counts = summary(conn, load_settings(env={}))
+    counts = PACK.summary(conn, workspace().settings)
     assert counts["chat_tables"] == 4 and counts["chat_indexes"] >= 15 and counts["chat_policies"] >= 8
     assert counts["storage_policies"] == 4 and counts["triggers"] >= 8 and counts["helper_functions"] >= 3
     members = {r[0] for r in conn.execute(
@@ -252,7 +251,7 @@ def test_12_the_rpcs_the_app_calls_exist_for_users_only(conn: psycopg.Connection
 
 # the private bucket and its limits ----------------------------------------------------------------------
 def test_bucket_is_private_with_limits(conn: psycopg.Connection[Any]) -> None:
-    settings = load_settings(REPO / "samia.toml", env={})
+    settings = workspace(REPO / "samia.toml").settings
     row = conn.execute("select public, file_size_limit, allowed_mime_types from storage.buckets where id = 'chat-files'"
                        ).fetchone()
     assert row == (False, settings.file_size_limit, list(settings.allowed_mime_types))

@@ -12,27 +12,35 @@ import jsonschema
 import psycopg
 import pytest
 import xmlschema
+from support import NO_MIGRATIONS, workspace
 from typer.testing import CliRunner
 
-from samia_schema import load_settings
-from samia_schema.access.matrix import DEFAULT_MATRIX, load_matrix, parse_matrix
+from samia_schema.access.matrix import parse_matrix
 from samia_schema.access.report import to_json, to_junit
-from samia_schema.access.verify import Report, sabotages, self_test, verify
-from samia_schema.backends import Server, create_database, drop_database, prepare_chat_database
+from samia_schema.access.verify import Report, sabotages, self_test, verify_matrix
+from samia_schema.access.vocabulary import levels_of
+from samia_schema.backends import Server, create_database, drop_database
 from samia_schema.cli import app
+from samia_schema.config import load_settings
+from samia_schema.database import prepare
 from samia_schema.errors import SpecError
+from samia_schema.packs.chat import PACK
+from samia_schema.workspace import Workspace, load_workspace
 
 REPO = Path(__file__).resolve().parent.parent
-MATRIX = load_matrix()
+DEFAULT_MATRIX = PACK.default_matrix()
+LEVELS = levels_of(PACK.vocabulary())
+MATRIX = workspace().matrix()
+SABOTAGES = sabotages(PACK.sabotage_dir())
 CELLS = [e.key for e in MATRIX.expectations]
 REPORT_SCHEMA = json.loads((REPO / "samia_schema/access/schemas/verify-report.schema.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def verified_db(samia_server: Server, samia_settings: Any) -> Iterator[str]:
+def verified_db(samia_server: Server, samia_workspace: Workspace) -> Iterator[str]:
     name = f"samia_verify_{uuid.uuid4().hex[:10]}"
     dsn = create_database(samia_server, name)
-    prepare_chat_database(dsn, samia_settings)
+    prepare(samia_workspace, dsn)
     yield dsn
     drop_database(samia_server, name)
 
@@ -40,7 +48,7 @@ def verified_db(samia_server: Server, samia_settings: Any) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def report(verified_db: str, samia_settings: Any) -> Report:
     with psycopg.connect(verified_db, autocommit=True) as conn:
-        return verify(conn, MATRIX, samia_settings)
+        return verify_matrix(conn, PACK, MATRIX, samia_settings)
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=["/".join(c) for c in CELLS])
@@ -71,14 +79,14 @@ def test_verify_leaves_the_database_unchanged(verified_db: str, samia_settings: 
              " (select count(*) from public.chat_audit_logs), (select count(*) from storage.objects)")
     with psycopg.connect(verified_db, autocommit=True) as conn:
         before = conn.execute(query).fetchone()
-        verify(conn, MATRIX, samia_settings)
+        verify_matrix(conn, PACK, MATRIX, samia_settings)
         assert conn.execute(query).fetchone() == before
 
 
 @pytest.fixture(scope="module")
 def sabotage_results(verified_db: str, samia_settings: Any) -> dict[str, Any]:
     with psycopg.connect(verified_db, autocommit=True) as conn:
-        return {r.name: r for r in self_test(conn, MATRIX, samia_settings)}
+        return {r.name: r for r in self_test(conn, PACK, MATRIX, samia_settings)}
 
 
 EXPECTED_CATCH = {
@@ -98,7 +106,7 @@ EXPECTED_CATCH = {
 }
 
 
-@pytest.mark.parametrize("name", [s[0] for s in sabotages()])
+@pytest.mark.parametrize("name", [s.name for s in SABOTAGES])
 def test_self_test_kills_sabotage(sabotage_results: dict[str, Any], name: str) -> None:
     result = sabotage_results[name]
     assert result.killed, f"sabotage {name} ({result.description}) went unnoticed"
@@ -106,7 +114,7 @@ def test_self_test_kills_sabotage(sabotage_results: dict[str, Any], name: str) -
 
 
 def test_self_test_covers_the_required_sabotages() -> None:
-    assert {s[0] for s in sabotages()} == set(EXPECTED_CATCH)
+    assert {s.name for s in SABOTAGES} == set(EXPECTED_CATCH)
 
 
 def test_json_report_validates(report: Report) -> None:
@@ -129,9 +137,9 @@ def test_a_failing_cell_is_reported_with_expected_and_observed(verified_db: str,
         'super_admin = "all", no_role = "own", service_role = "all" }\ninsert = { anon = "deny", client = "self"',
         'select = { anon = "none", client = "all", reader = "own", monitor = "all", admin = "all", '
         'super_admin = "all", no_role = "own", service_role = "all" }\ninsert = { anon = "deny", client = "self"', 1)
-    matrix = parse_matrix(text, "wrong.toml")
+    matrix = parse_matrix(text, LEVELS, "wrong.toml")
     with psycopg.connect(verified_db, autocommit=True) as conn:
-        result = verify(conn, matrix, samia_settings)
+        result = verify_matrix(conn, PACK, matrix, samia_settings)
     assert [(o.resource, o.operation, o.persona, o.expected, o.observed) for o in result.failures] == [
         ("chat_sessions", "select", "client", "all", "own")]
     schema = xmlschema.XMLSchema(str(REPO / "tests/schemas/junit.xsd"))
@@ -161,14 +169,14 @@ def test_spec_errors_name_the_line(old: str, new: str, message: str) -> None:
     text = DEFAULT_MATRIX.read_text()
     assert old in text
     with pytest.raises(SpecError, match=message):
-        parse_matrix(text.replace(old, new, 1), "x.toml")
+        parse_matrix(text.replace(old, new, 1), LEVELS, "x.toml")
 
 
 def test_spec_line_number_is_right() -> None:
     text = DEFAULT_MATRIX.read_text().replace("mark_read =", "mark_unread =")
     line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("mark_unread"))
     with pytest.raises(SpecError, match=rf"x\.toml:{line}:"):
-        parse_matrix(text, "x.toml")
+        parse_matrix(text, LEVELS, "x.toml")
 
 
 def test_spec_embedded_in_samia_toml(tmp_path: Path) -> None:
@@ -177,9 +185,7 @@ def test_spec_embedded_in_samia_toml(tmp_path: Path) -> None:
         body = body.replace(f"[{table}", f"[samia.matrix.{table}")
     config = tmp_path / "samia.toml"
     config.write_text('[samia]\nbucket = "chat-files"\n\n' + body)
-    from samia_schema.commands.verify_run import resolve_matrix
-
-    matrix = resolve_matrix(config, None)
+    matrix = load_workspace(config, env={}).matrix()
     assert len(matrix.expectations) == len(CELLS)
     assert load_settings(config, env={}).bucket == "chat-files"
 
@@ -191,23 +197,23 @@ def test_adding_a_persona(verified_db: str, samia_settings: Any) -> None:
         'claims = { aal = "aal2", amr = [{ method = "totp" }] }\n\n[personas.service_role]')
     text = text.replace('reader = "own"', 'reader = "own", reader_mfa = "own"')
     text = text.replace('reader = "self"', 'reader = "self", reader_mfa = "self"')
-    matrix = parse_matrix(text, "mfa.toml")
+    matrix = parse_matrix(text, LEVELS, "mfa.toml")
     with psycopg.connect(verified_db, autocommit=True) as conn:
-        result = verify(conn, matrix, samia_settings)
+        result = verify_matrix(conn, PACK, matrix, samia_settings)
     assert result.passed, [(o.key, o.observed, o.detail) for o in result.failures]
     assert {o.persona for o in result.outcomes} >= {"reader_mfa"}
 
 
 # --- role source: a JWT claim instead of profiles -------------------------------------------------
 def test_claim_role_source(samia_server: Server) -> None:
-    settings = load_settings(REPO / "samia.toml", overrides={
-        "role_source": "claim", "role_claim": "app_metadata.role", "migrations_dir": "/nonexistent"}, env={})
+    ws = workspace(REPO / "samia.toml", role_source="claim", role_claim="app_metadata.role", **NO_MIGRATIONS)
+    settings = ws.settings
     name = f"samia_claim_{uuid.uuid4().hex[:10]}"
     dsn = create_database(samia_server, name)
     try:
-        prepare_chat_database(dsn, settings)
+        prepare(ws, dsn)
         with psycopg.connect(dsn, autocommit=True) as conn:
-            result = verify(conn, MATRIX, settings)
+            result = verify_matrix(conn, PACK, MATRIX, settings)
         assert result.passed, [(o.key, o.observed, o.detail) for o in result.failures]
     finally:
         drop_database(samia_server, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -19,9 +20,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
                    check=True, capture_output=True, text=True)
     wheel = next(build.glob("samia_schema-*.whl"))
     env_dir = tmp_path_factory.mktemp("venv")
-    # the venv sees the already-installed dependencies; the package itself comes only from the wheel
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    # A fresh venv whose dependencies come from the venv running the tests (not from the base
+    # interpreter, which is what `system_site_packages=True` would expose): a .pth line appends our
+    # site-packages after the new venv's own, so the package itself comes only from the wheel.
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
+    new_site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                   check=True, capture_output=True, text=True).stdout.strip())
+    (new_site / "_samia_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
                     "--force-reinstall", str(wheel)], check=True, capture_output=True, text=True)
     return env_dir

@@ -34,13 +34,11 @@ import hotpaths as hp  # noqa: E402
 import report  # noqa: E402
 import seeding  # noqa: E402
 
-from samia_schema.apply import apply, bootstrap  # noqa: E402
-from samia_schema.config import load_settings  # noqa: E402
 from samia_schema.db import connect, redact_dsn  # noqa: E402
 from samia_schema.engines import embedded_postgres  # noqa: E402
-from samia_schema.plan import Plan  # noqa: E402
-from samia_schema.project import Project  # noqa: E402
-from samia_schema.render import render  # noqa: E402
+from samia_schema.ledger import apply_plan as apply  # noqa: E402
+from samia_schema.units import Plan  # noqa: E402
+from samia_schema.workspace import Workspace, load_workspace  # noqa: E402
 
 POLICY_SETS = ("ours", "naive", "floor", "bare")
 SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -152,16 +150,16 @@ def naive_policies(conn: psycopg.Connection[Any]) -> Iterator[float]:
         yield time.monotonic() - t
 
 
-def apply_checks(dsn: str, settings: Any, project: Project) -> dict[str, Any]:
+def apply_checks(dsn: str, ws: Workspace, bundled: bool) -> dict[str, Any]:
     """No-op apply (library and CLI) and the reader stall while a changed policy unit is applied."""
-    plan = render(settings, project)
+    plan, settings = ws.plan, ws.settings
     out: dict[str, Any] = {}
     with connect(dsn, autocommit=True) as conn:
         t = time.monotonic()
         result = apply(conn, plan, settings)
         out["noop_apply_library_s"] = round(time.monotonic() - t, 3)
         out["noop_applied_units"] = list(result.applied)
-    if project.templates_dir == Project.bundled().templates_dir:
+    if bundled:
         env = {**os.environ, "SAMIA_MIGRATIONS_DIR": "/nonexistent-samia-bench"}
         t = time.monotonic()
         proc = subprocess.run(["samia", "apply", "--db", dsn], capture_output=True, text=True, env=env,
@@ -203,7 +201,7 @@ def apply_checks(dsn: str, settings: Any, project: Project) -> dict[str, Any]:
 
 
 def run_scale(server_dsn: str, label: str, messages: int, args: argparse.Namespace,
-              settings: Any, project: Project) -> dict[str, Any]:
+              ws: Workspace) -> dict[str, Any]:
     name = f"samia_bench_{label}"
     with connect(server_dsn, autocommit=True) as admin:
         admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
@@ -212,8 +210,7 @@ def run_scale(server_dsn: str, label: str, messages: int, args: argparse.Namespa
     try:
         log(f"scale {label}: schema")
         with connect(dsn, autocommit=True) as conn:
-            bootstrap(conn)
-            apply(conn, render(settings, project), settings)
+            apply(conn, ws.plan, ws.settings)
         log(f"scale {label}: seeding {messages:,} messages")
         seeded = seed(dsn, messages)
         with connect(dsn) as conn:
@@ -236,7 +233,7 @@ def run_scale(server_dsn: str, label: str, messages: int, args: argparse.Namespa
                                        min(args.warmup, 1), rpcs))
             conn.rollback()
         log(f"scale {label}: apply checks")
-        checks = apply_checks(dsn, settings, project)
+        checks = apply_checks(dsn, ws, args.templates is None)
         log(f"  no-op apply {checks['noop_apply_library_s']}s (CLI {checks['noop_apply_cli_s']}s);"
             f" policy change {checks['policy_change_apply_s']}s, reader max"
             f" {checks['reader_max_ms_during']} ms (before {checks['reader_max_ms_before']} ms)")
@@ -288,10 +285,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scale {', '.join(unknown)} (choose from {', '.join(SCALES)})")
     root = Path(__file__).resolve().parents[2]
-    settings = load_settings(Path(args.config) if args.config else root / "samia.toml",
-                             overrides={"migrations_dir": "/nonexistent-samia-bench"})
-
-    project = Project(Path(args.templates).resolve()) if args.templates else Project.bundled()
+    ws = load_workspace(Path(args.config) if args.config else root / "samia.toml",
+                        templates=(str(Path(args.templates).resolve()),) if args.templates else None,
+                        overrides={"migrations_dir": "/nonexistent-samia-bench"})
+    templates = args.templates or "templates/ (bundled)"
 
     def go(server_dsn: str, embedded: bool) -> int:
         if embedded:
@@ -300,10 +297,10 @@ def main(argv: list[str] | None = None) -> int:
             info = machine(conn)
         log(f"server {redact_dsn(server_dsn)}: {info['postgres'].split(',')[0]}; {info['nproc']} cpus,"
             f" {info['memory_mb']} MB")
-        scales = [run_scale(server_dsn, label, SCALES[label], args, settings, project) for label in labels]
+        scales = [run_scale(server_dsn, label, SCALES[label], args, ws) for label in labels]
         written = report.write(Path(args.out), {"machine": info, "scales": scales,
                                                 "generated_at": datetime.now().astimezone().isoformat(),
-                                                "templates": str(project.templates_dir),
+                                                "templates": templates,
                                                 "command": "python bench/rls/run.py "
                                                 + " ".join(argv or sys.argv[1:])})
         for path in written:

@@ -1,58 +1,22 @@
-"""The declared access-control matrix: personas and expected levels per resource and operation."""
+"""The declared access-control matrix: personas and expected levels per resource and operation.
+
+Which resources, operations and levels exist is the pack's vocabulary (`access.vocabulary`).
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
 
-DEFAULT_MATRIX = Path(__file__).with_name("default_matrix.toml")
 PG_ROLES = ("anon", "authenticated", "service_role")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")
-
-# resource -> operation -> levels it knows
-OPERATIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    "chat_sessions": {
-        "select": ("none", "own", "all"),
-        "insert": ("deny", "self", "all", "bypass"),
-        "update": ("deny", "own", "all", "bypass"),
-        "delete": ("deny", "all", "bypass"),
-    },
-    "chat_messages": {
-        "select": ("none", "own", "all"),
-        "insert": ("deny", "self", "all", "bypass"),
-        "update": ("deny", "self", "all", "bypass"),
-        "delete": ("deny", "all", "bypass"),
-        "mark_read": ("deny", "own"),
-    },
-    "chat_files": {
-        "select": ("none", "own", "all"),
-        "insert": ("deny", "self", "all", "bypass"),
-        "update": ("deny", "self", "all", "bypass"),
-        "delete": ("deny", "self", "all", "bypass"),
-    },
-    "chat_audit_logs": {
-        "select": ("none", "all"),
-        "insert": ("deny", "bypass"),
-        "update": ("deny", "bypass"),
-        "delete": ("deny", "bypass"),
-    },
-    "chat_monitoring": {
-        "select": ("none", "all"),
-        "insert": ("deny", "self", "all", "bypass"),
-    },
-    "rpc": {
-        "create_chat_session": ("deny", "self"),
-        "chat_unread_counts": ("deny", "own"),
-        "surface": ("none", "declared"),
-    },
-    "other_buckets": {"select": ("none", "all")},
-    "bucket": {"settings": ("private", "public")},
-}
+Levels = Mapping[str, Mapping[str, tuple[str, ...]]]  # resource -> operation -> levels it knows
 
 
 @dataclass(frozen=True)
@@ -160,19 +124,20 @@ def _personas(raw: object, source: str, lines: _Lines) -> tuple[Persona, ...]:
     return tuple(personas)
 
 
-def _expectations(raw: object, personas: tuple[Persona, ...], source: str, lines: _Lines) -> tuple[Expectation, ...]:
+def _expectations(raw: object, personas: tuple[Persona, ...], source: str, lines: _Lines,
+                  known_levels: Levels) -> tuple[Expectation, ...]:
     if not isinstance(raw, dict) or not raw:
         raise _error(source, lines, "the spec declares no [expect.<resource>]")
     names = {p.name for p in personas}
     found = []
     for resource, ops in raw.items():
-        if resource not in OPERATIONS:
-            raise _error(source, lines, f"unknown resource {resource!r} (known: {', '.join(OPERATIONS)})",
+        if resource not in known_levels:
+            raise _error(source, lines, f"unknown resource {resource!r} (known: {', '.join(known_levels)})",
                          f"expect.{resource}")
         if not isinstance(ops, dict):
             raise _error(source, lines, f"expect.{resource} must be a table", f"expect.{resource}")
         for operation, cells in ops.items():
-            known = OPERATIONS[resource]
+            known = known_levels[resource]
             if operation not in known:
                 raise _error(source, lines, f"unknown operation {operation!r} for {resource} "
                              f"(known: {', '.join(known)})", f"expect.{resource}", operation)
@@ -197,8 +162,13 @@ def _expectations(raw: object, personas: tuple[Persona, ...], source: str, lines
     return tuple(found)
 
 
-def parse_matrix(text: str, source: str = "<matrix>") -> Matrix:
-    """Parse and validate a matrix spec; errors name the file and line."""
+def parse_matrix(text: str, known_levels: Levels, source: str = "<matrix>") -> Matrix:
+    """Parse and validate a matrix spec against a vocabulary's levels; errors name the file and line.
+
+    Example:
+        >>> parse_matrix(path.read_text(), levels_of(pack.vocabulary()), str(path)).personas[0].name
+        'anon'
+    """
     lines = _Lines(text)
     try:
         data = tomllib.loads(text)
@@ -212,18 +182,17 @@ def parse_matrix(text: str, source: str = "<matrix>") -> Matrix:
         if key not in ("personas", "expect", "rpc"):
             raise _error(source, lines, f"unknown top-level table {key!r} (known: personas, expect, rpc)", key)
     personas = _personas(data.get("personas"), source, lines)
-    expectations = _expectations(data.get("expect"), personas, source, lines)
+    expectations = _expectations(data.get("expect"), personas, source, lines, known_levels)
     declared = data.get("rpc", {}).get("declared", [])
     if not isinstance(declared, list) or not all(isinstance(x, str) for x in declared):
         raise _error(source, lines, "rpc.declared must be a list of function names", "declared")
     return Matrix(personas, expectations, frozenset(declared), source)
 
 
-def load_matrix(path: Path | None = None) -> Matrix:
-    """The matrix at `path`, else the bundled default."""
-    target = path or DEFAULT_MATRIX
+def load_matrix(path: Path, known_levels: Levels) -> Matrix:
+    """The matrix spec in the file at `path`."""
     try:
-        text = target.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SpecError(f"{target}: cannot read matrix spec: {exc.strerror}") from None
-    return parse_matrix(text, str(target))
+        raise SpecError(f"{path}: cannot read matrix spec: {exc.strerror}") from None
+    return parse_matrix(text, known_levels, str(path))

@@ -6,9 +6,13 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
+from ..reports import new_table
 from .verify import Outcome, Report, SabotageResult
+from .vocabulary import Vocabulary
 
 
 def _rows(report: Report) -> tuple[list[str], list[tuple[str, str]]]:
@@ -27,10 +31,7 @@ def matrix_table(report: Report) -> Table:
     personas, rows = _rows(report)
     cells = {o.key: o for o in report.outcomes}
     title = f"access matrix ({report.matrix_source})"
-    table = Table(title=title, show_lines=False)
-    table.add_column("resource / operation", style="bold", no_wrap=True)
-    for persona in personas:
-        table.add_column(persona, justify="center", no_wrap=True)
+    table = new_table(title, [("resource / operation", "id"), *((p, "flag") for p in personas)])
     for resource, operation in rows:
         line = [f"{resource} {operation}"]
         for persona in personas:
@@ -45,9 +46,10 @@ def matrix_table(report: Report) -> Table:
     return table
 
 
-def failure_lines(report: Report) -> list[str]:
-    return [f"✗ {o.resource} {o.operation} as {o.persona}: expected {o.expected}, observed {o.observed} — {o.detail}"
-            for o in report.failures]
+def failure_lines(report: Report) -> list[Text]:
+    """One red line per failing cell (plain text: details may hold brackets)."""
+    return [Text(f"✗ {o.resource} {o.operation} as {o.persona}: expected {o.expected}, observed {o.observed} — "
+                 f"{o.detail}", style="red") for o in report.failures]
 
 
 def _outcome_json(o: Outcome) -> dict[str, Any]:
@@ -87,10 +89,21 @@ def to_junit(report: Report) -> str:
 
 
 def self_test_table(results: tuple[SabotageResult, ...]) -> Table:
-    table = Table(title="self-test: planted sabotages")
-    for column in ("sabotage", "what it plants", "killed", "cells that caught it"):
-        table.add_column(column)
+    table = new_table("self-test: planted sabotages", [("sabotage", "id"), ("what it plants", "text"),
+                                                       ("killed", "flag"), ("cells that caught it", "text")])
     for r in results:
         caught = ", ".join(sorted({f"{o.resource}.{o.operation}" for o in r.failures}))
-        table.add_row(r.name, r.description, "[green]yes[/]" if r.killed else "[red]NO[/]", caught[:80])
+        table.add_row(escape(r.name), escape(r.description), "[green]yes[/]" if r.killed else "[red]NO[/]",
+                      escape(caught))
+    return table
+
+
+def vocabulary_table(vocabulary: Vocabulary) -> Table:
+    """`samia verify --list`: the resources, operations and levels a matrix may declare."""
+    table = new_table("matrix vocabulary", [("resource", "id"), ("operation", "id"), ("kind", "id"),
+                                            ("levels", "text")])
+    for resource, operations in vocabulary.items():
+        for operation, probe in operations.items():
+            table.add_row(resource, operation, type(probe).__name__.removesuffix("Probe").lower(),
+                          " | ".join(probe.levels))
     return table

@@ -1,10 +1,11 @@
-"""Run the matrix: seed the world, probe every cell as its persona, compare with the declaration."""
+"""Run the matrix: seed the pack's world, probe every cell as its persona, compare with the declaration."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -12,15 +13,13 @@ from psycopg import sql
 
 from ..config import Settings
 from ..db import execute_script
-from ..errors import DatabaseError
-from ..project import data_dir
-from .attempts import WRITE_OPS
+from ..errors import DatabaseError, first_line
+from ..packs.base import Pack
 from .matrix import Expectation, Matrix
-from .probes import AttemptResult, Probe
-from .reads import bucket_level, read_level, surface_level
-from .world import claims_for, seed_world
+from .probes import AttemptResult, Probe, new_probe
+from .reads import read_level
+from .vocabulary import CheckProbe, ReadProbe, WriteProbe
 
-READ_OPS = {"select"}
 Progress = Callable[[Expectation], None]
 
 
@@ -57,13 +56,12 @@ class Report:
         return not self.failures
 
 
-def _write_outcome(e: Expectation, probe: Probe) -> Outcome:
-    op = WRITE_OPS[(e.resource, e.operation)]
+def _write_outcome(e: Expectation, op: WriteProbe, probe: Probe) -> Outcome:
     results = tuple(op.attempts(probe))
     applicable = {r.name for r in results}
     succeeded = {r.name for r in results if r.succeeded}
-    wanted = op.levels[e.level] & applicable
-    observed = next((name for name, names in op.levels.items() if names & applicable == succeeded), None)
+    wanted = op.by_level[e.level] & applicable
+    observed = next((name for name, names in op.by_level.items() if names & applicable == succeeded), None)
     if observed is None:
         observed = "{" + ", ".join(sorted(succeeded)) + "}" if succeeded else "deny"
     audit = [f"{r.name}: {r.audit_problem}" for r in results if r.audit_problem]
@@ -79,60 +77,74 @@ def _write_outcome(e: Expectation, probe: Probe) -> Outcome:
     return Outcome(e.resource, e.operation, e.persona, e.level, observed, passed, detail, results)
 
 
-def _cell(e: Expectation, probe: Probe, cache: dict[Any, tuple[str, str]], matrix: Matrix) -> Outcome:
-    if e.operation in READ_OPS:
-        observed, detail = read_level(probe, e.resource)
-    elif (e.resource, e.operation) == ("rpc", "surface"):
-        key = ("surface", probe.persona.role)
+def _cell(e: Expectation, pack: Pack, probe: Probe, cache: dict[Hashable, tuple[str, str]],
+          matrix: Matrix) -> Outcome:
+    op = pack.vocabulary()[e.resource][e.operation]
+    if isinstance(op, WriteProbe):
+        return _write_outcome(e, op, probe)
+    if isinstance(op, ReadProbe):
+        observed, detail = read_level(probe, op.targets(probe))
+    elif isinstance(op, CheckProbe):
+        key = (e.resource, e.operation, op.cache_key(probe))
         if key not in cache:
-            cache[key] = surface_level(probe.conn, probe.settings, probe.persona.role, matrix.declared_rpcs)
+            cache[key] = op.check(probe, matrix)
         observed, detail = cache[key]
-    elif (e.resource, e.operation) == ("bucket", "settings"):
-        if "bucket" not in cache:
-            cache["bucket"] = bucket_level(probe.conn, probe.settings)
-        observed, detail = cache["bucket"]
-    else:
-        return _write_outcome(e, probe)
+    else:  # pragma: no cover - the vocabulary is typed
+        raise TypeError(f"{e.resource}.{e.operation}: unknown probe {op!r}")
     return Outcome(e.resource, e.operation, e.persona, e.level, observed, observed == e.level, detail)
 
 
-def run_cells(conn: psycopg.Connection[Any], matrix: Matrix, settings: Settings,
+def run_cells(conn: psycopg.Connection[Any], pack: Pack, matrix: Matrix, settings: Settings,
               progress: Progress | None = None, sabotage_sql: str | None = None) -> tuple[Outcome, ...]:
     """Seed, optionally sabotage, and probe every cell inside one rolled-back transaction."""
     outcomes = []
+    trail = pack.audit_trail(settings)
     with conn.transaction(force_rollback=True):
-        world = seed_world(conn, matrix, settings)
+        world = pack.seed_world(conn, matrix, settings)
         if sabotage_sql:
             execute_script(conn, sabotage_sql, label="sabotage")
-        cache: dict[Any, tuple[str, str]] = {}
+        cache: dict[Hashable, tuple[str, str]] = {}
         for persona in matrix.personas:
-            uid = world.users.get(persona.name)
-            probe = Probe(conn, world, persona, uid, claims_for(persona, uid, settings), settings)
+            claims = pack.claims_for(persona, world.users.get(persona.name), settings)
+            probe = new_probe(conn, world, persona, claims, settings, trail)
             for e in (x for x in matrix.expectations if x.persona == persona.name):
-                outcomes.append(_cell(e, probe, cache, matrix))
+                outcomes.append(_cell(e, pack, probe, cache, matrix))
                 if progress:
                     progress(e)
     return tuple(outcomes)
 
 
-def verify(conn: psycopg.Connection[Any], matrix: Matrix, settings: Settings,
-           progress: Progress | None = None) -> Report:
-    """Prove the matrix on a database that has the chat schema applied; changes nothing.
+def verify_matrix(conn: psycopg.Connection[Any], pack: Pack, matrix: Matrix, settings: Settings,
+                  progress: Progress | None = None) -> Report:
+    """Prove the matrix on a database with the pack's schema applied; changes nothing.
 
     `conn` must be in autocommit mode and connected as a role that bypasses RLS and may SET ROLE to
     anon/authenticated/service_role (a superuser, or Supabase's `postgres`).
 
     Example:
-        >>> report = verify(connect(dsn, autocommit=True), load_matrix(), load_settings())
+        >>> report = verify_matrix(connect(dsn, autocommit=True), ws.pack, ws.matrix(), ws.settings)
         >>> report.passed
         True
     """
     started = time.monotonic()
     try:
-        outcomes = run_cells(conn, matrix, settings, progress)
+        outcomes = run_cells(conn, pack, matrix, settings, progress)
     except psycopg.Error as exc:
-        raise DatabaseError(f"verify: {str(exc).strip().splitlines()[0]}") from exc
+        raise DatabaseError(f"verify: {first_line(exc)}") from exc
     return Report(outcomes, time.monotonic() - started, matrix.source)
+
+
+@dataclass(frozen=True)
+class Sabotage:
+    """A known sabotage: a SQL file of the pack (its first line describes it)."""
+
+    name: str
+    description: str
+    template: str
+
+    @property
+    def key(self) -> str:
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -143,31 +155,30 @@ class SabotageResult:
     failures: tuple[Outcome, ...]
 
 
-def sabotages() -> tuple[tuple[str, str, str], ...]:
-    """(name, description, sql template) of every planted sabotage, from sql/access/sabotage/."""
+def sabotages(directory: Path | None) -> tuple[Sabotage, ...]:
+    """The sabotages of a pack's directory, in file-name order."""
+    if directory is None:
+        return ()
     found = []
-    for path in sorted((data_dir("sql") / "access" / "sabotage").glob("*.sql")):
+    for path in sorted(directory.glob("*.sql")):
         text = path.read_text(encoding="utf-8")
-        description = text.splitlines()[0].removeprefix("--").strip()
-        found.append((path.stem, description, text))
+        found.append(Sabotage(path.stem, text.splitlines()[0].removeprefix("--").strip(), text))
     return tuple(found)
 
 
-def self_test(conn: psycopg.Connection[Any], matrix: Matrix, settings: Settings,
+def self_test(conn: psycopg.Connection[Any], pack: Pack, matrix: Matrix, settings: Settings,
               progress: Callable[[str], None] | None = None) -> tuple[SabotageResult, ...]:
-    """Plant each known sabotage in a rolled-back transaction; the verifier must fail every one."""
+    """Plant each of the pack's sabotages in a rolled-back transaction; the verifier must fail every one."""
     results = []
-    for name, description, template in sabotages():
-        planted = sql.SQL(template).format(
-            schema=sql.Identifier(settings.schema), private=sql.Identifier(settings.private_schema),
-            bucket=sql.Literal(settings.bucket),
-        ).as_string(conn)
+    params = pack.sabotage_params(settings)
+    for sabotage in sabotages(pack.sabotage_dir()):
+        planted = sql.SQL(sabotage.template).format(**params).as_string(conn)
         try:
-            outcomes = run_cells(conn, matrix, settings, sabotage_sql=planted)
+            outcomes = run_cells(conn, pack, matrix, settings, sabotage_sql=planted)
         except psycopg.Error as exc:
-            raise DatabaseError(f"self-test {name}: {str(exc).strip().splitlines()[0]}") from exc
+            raise DatabaseError(f"self-test {sabotage.name}: {first_line(exc)}") from exc
         failures = tuple(o for o in outcomes if not o.passed)
-        results.append(SabotageResult(name, description, bool(failures), failures))
+        results.append(SabotageResult(sabotage.name, sabotage.description, bool(failures), failures))
         if progress:
-            progress(name)
+            progress(sabotage.name)
     return tuple(results)

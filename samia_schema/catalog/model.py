@@ -188,6 +188,7 @@ class Catalog:
     buckets: tuple[Bucket, ...] = ()
     publication_tables: tuple[PublicationTable, ...] = ()
     server_version: int = field(default=0, compare=False)  # major version that deparsed it; 0 unknown
+    schemas: tuple[str, ...] = field(default=(), compare=False)  # the snapshotted schemas that exist
 
     def table(self, schema: str, name: str) -> Table | None:
         """The table with that key, or None."""

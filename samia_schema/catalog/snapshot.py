@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
 
@@ -20,27 +20,12 @@ from samia_schema.catalog.model import (
     Table,
     Trigger,
 )
-from samia_schema.errors import DatabaseError
-from samia_schema.project import static_sql
-
-if TYPE_CHECKING:
-    from samia_schema.config import Settings
+from samia_schema.errors import DatabaseError, first_line
+from samia_schema.resources import static_sql
 
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema", "pg_toast"})
 KINDS = ("roles", "tables", "columns", "constraints", "policies", "indexes", "functions", "triggers",
          "grants", "publication_tables")
-
-
-def default_schemas(settings: Settings | None = None) -> tuple[str, ...]:
-    """The schemas samia compares: the app schema, the private helper schema and storage.
-
-    Example:
-        >>> default_schemas()
-        ('public', 'chat_private', 'storage')
-    """
-    if settings is None:
-        return ("public", "chat_private", "storage")
-    return tuple(dict.fromkeys((settings.schema, settings.private_schema, "storage")))
 
 
 def _tables(rows: dict[str, list[tuple[Any, ...]]]) -> list[Table]:
@@ -115,7 +100,7 @@ def _sorted(items: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(sorted(items, key=lambda obj: obj.key))
 
 
-def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str] | None = None) -> Catalog:
+def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str]) -> Catalog:
     """Snapshot the objects of `schemas` (system schemas are always skipped).
 
     All catalog queries are sent in one pipeline (one round trip), plus one for buckets when
@@ -123,10 +108,10 @@ def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str] | None = None
 
     Example:
         >>> with connect(dsn) as conn:
-        ...     catalog = snapshot(conn, ("public", "chat_private", "storage"))
+        ...     catalog = snapshot(conn, ("public", "storage"))
         >>> [p.name for p in catalog.policies_on("storage", "objects")]
     """
-    wanted = [s for s in dict.fromkeys(schemas or default_schemas()) if s not in SYSTEM_SCHEMAS]
+    wanted = [s for s in dict.fromkeys(schemas) if s not in SYSTEM_SCHEMAS]
     params = {"schemas": wanted}
     rows: dict[str, list[tuple[Any, ...]]] = {}
     try:
@@ -139,19 +124,22 @@ def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str] | None = None
                     cur.execute(static_sql(f"catalog/{kind}.sql"), params)
                 has_buckets = "storage" in wanted
                 version_cur = conn.execute("select current_setting('server_version_num')::int / 10000")
+                schemas_cur = conn.execute(
+                    "select coalesce(array_agg(nspname::text order by nspname), '{}') from pg_namespace"
+                    " where nspname = any(%(schemas)s)", params)
                 if has_buckets:
                     probe = conn.execute("select to_regclass('storage.buckets') is not null")
             for kind, cur in cursors.items():
                 rows[kind] = cur.fetchall()
             version_row = version_cur.fetchone()
+            schemas_row = schemas_cur.fetchone()
             buckets: list[tuple[Any, ...]] = []
             if has_buckets:
                 found = probe.fetchone()
                 if found and found[0]:
                     buckets = conn.execute(static_sql("catalog/buckets.sql")).fetchall()
     except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatabaseError(f"catalog snapshot failed: {first}") from exc
+        raise DatabaseError(f"catalog snapshot failed: {first_line(exc)}") from exc
     built = {kind: _sorted(build(r) for r in rows[kind]) for kind, build in _BUILDERS.items()}
     return Catalog(
         tables=_sorted(_tables(rows)),
@@ -163,4 +151,5 @@ def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str] | None = None
         buckets=_sorted(_bucket(r) for r in buckets),
         publication_tables=built["publication_tables"],
         server_version=int(version_row[0]) if version_row else 0,
+        schemas=tuple(schemas_row[0]) if schemas_row else (),
     )

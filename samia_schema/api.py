@@ -1,0 +1,297 @@
+"""The library API: one function per command, each over a Workspace, each returning frozen data.
+
+Example:
+    >>> ws = load_workspace()
+    >>> render(ws).plan.units[0].name
+    '000_schemas'
+    >>> verify(ws).passed                                  # embedded Postgres, bootstrap, apply, prove
+    True
+    >>> plan(ws, "postgresql://postgres@localhost/app").pending
+    ()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConfigError, DatabaseError, first_line
+from .units import Plan
+from .workspace import Workspace
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from .access.matrix import Expectation, Matrix
+    from .access.verify import Report, SabotageResult
+    from .catalog import Catalog, Change, Statement
+    from .inventory import AuditReport
+    from .ledger import ApplyResult, UnitStatus
+    from .linter import Violation
+
+
+# --- render -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RenderResult:
+    plan: Plan
+    written: tuple[Path, ...] = ()
+    migrations_written: bool = False
+
+
+def render(ws: Workspace, *, out_dir: Path | None = None, supabase: bool = False) -> RenderResult:
+    """Render the templates; optionally write one file per unit and the Supabase migrations."""
+    from .migrations import write_supabase_migrations
+
+    written: list[Path] = []
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for unit in ws.plan.units:
+            path = out_dir / f"{unit.name}.sql"
+            path.write_text(unit.sql, encoding="utf-8")
+            written.append(path)
+    migrations: tuple[Path, ...] = ()
+    if supabase:
+        migrations = write_supabase_migrations(ws.plan, ws.settings.migrations_dir)
+    return RenderResult(ws.plan, tuple(written) + migrations, bool(migrations))
+
+
+# --- plan -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlanReport:
+    database: str
+    statuses: tuple[UnitStatus, ...]
+    drift: tuple[Change, ...] = ()
+    drift_checked: bool = False
+    overrides: tuple[tuple[str, Path, Path], ...] = ()  # (unit, user template, pack template replaced)
+
+    @property
+    def pending(self) -> tuple[UnitStatus, ...]:
+        return tuple(s for s in self.statuses if s.pending or s.status == "drift")
+
+    @property
+    def clean(self) -> bool:
+        return not self.pending and not self.drift
+
+
+def _overrides(ws: Workspace) -> tuple[tuple[str, Path, Path], ...]:
+    return tuple((u.name, u.source, u.overrides) for u in ws.plan.units
+                 if u.overrides is not None and u.source is not None)
+
+
+def plan(ws: Workspace, db: str | None = None, *, drift: bool = True, shadow: str | None = None) -> PlanReport:
+    """What `apply` would run on the database, and live objects that drifted from the templates."""
+    from .ledger import plan_status
+
+    dsn = ws.dsn(db)
+    assert dsn is not None
+    with ws.database(dsn) as target, _guarded("plan"), target.connect() as conn:
+        statuses = plan_status(conn, ws.plan, ws.settings.migrations_dir)
+        applied_before = any(s.status != "new" for s in statuses)
+        changes = live_drift(ws, conn, shadow) if drift and applied_before else ()
+    return PlanReport(target.label, statuses, changes, drift and applied_before, _overrides(ws))
+
+
+def live_drift(ws: Workspace, conn: psycopg.Connection[Any], shadow: str | None = None,
+               desired: Catalog | None = None) -> tuple[Change, ...]:
+    """How a live database drifted from the templates, limited to what the templates define.
+
+    Objects the templates define that are changed or missing live, plus leftovers (extra
+    policies, grants, triggers, indexes, publication rows) on tables the templates define.
+    """
+    from .catalog import Scope, diff, snapshot
+
+    schemas = ws.pack.schemas(ws.settings)
+    if desired is None:
+        desired = desired_catalog(ws, shadow)
+    return diff(snapshot(conn, schemas), desired, Scope.templates(defined_only=True))
+
+
+def desired_catalog(ws: Workspace, shadow: str | None = None) -> Catalog:
+    """Snapshot of the workspace's plan applied to a shadow database."""
+    from .catalog import snapshot
+
+    with ws.shadow(shadow) as db, db.connect(autocommit=False) as conn:
+        return snapshot(conn, ws.pack.schemas(ws.settings))
+
+
+# --- apply ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ApplyReport:
+    database: str
+    result: ApplyResult
+    created: dict[str, int] = field(default_factory=dict)
+
+
+def apply(ws: Workspace, db: str | None = None, *, embedded: bool = False, dry_run: bool = False,
+          allow_destructive: bool = False, bootstrap: bool = True) -> ApplyReport:
+    """Bootstrap and apply pending units in one transaction (an embedded Postgres with `embedded`)."""
+    from .ledger import apply_plan
+
+    dsn = ws.dsn(db, required=not embedded)
+    if embedded and (db or None) is not None:
+        raise ConfigError("--db and --embedded exclude each other (--embedded applies to a throwaway Postgres)")
+    with ws.database(None if embedded else dsn, schema=False) as target, target.connect() as conn:
+        result = apply_plan(conn, ws.plan, ws.settings, migrations_dir=ws.settings.migrations_dir,
+                            dry_run=dry_run, allow_destructive=allow_destructive, run_bootstrap=bootstrap)
+        with _guarded("apply"):
+            created = {} if dry_run else ws.pack.summary(conn, ws.settings)
+    return ApplyReport(target.label, result, created)
+
+
+# --- verify -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VerifyReport:
+    database: str
+    report: Report
+    sabotages: tuple[SabotageResult, ...] = ()
+    self_tested: bool = False
+
+    @property
+    def killed(self) -> int:
+        return sum(1 for r in self.sabotages if r.killed)
+
+    @property
+    def passed(self) -> bool:
+        return self.report.passed and (not self.self_tested or self.killed == len(self.sabotages))
+
+
+def verify(ws: Workspace, db: str | None = None, *, matrix: Matrix | None = None, self_test: bool = False,
+           progress: Callable[[Expectation], None] | None = None,
+           sabotage_progress: Callable[[str], None] | None = None) -> VerifyReport:
+    """Prove the matrix: on `db` (schema applied), else on an embedded Postgres prepared here."""
+    from .access.verify import self_test as run_self_test
+    from .access.verify import verify_matrix
+    from .errors import NotPreparedError
+
+    spec = matrix or ws.matrix()
+    with ws.database(ws.dsn(db, required=False)) as target, target.connect() as conn:
+        with _guarded("verify"):
+            missing = ws.pack.preflight(conn, ws.settings)
+        if missing:
+            raise NotPreparedError(
+                f"{target.label} lacks what the {ws.pack.name} schema needs (missing: {', '.join(missing)}); "
+                "run `samia apply --db URL` first")
+        report = verify_matrix(conn, ws.pack, spec, ws.settings, progress)
+        results = run_self_test(conn, ws.pack, spec, ws.settings, sabotage_progress) if self_test else ()
+    return VerifyReport(target.label, report, results, self_test)
+
+
+# --- diff -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DiffReport:
+    changes: tuple[Change, ...]
+    against: str  # "templates" | "database"
+    statements: tuple[Statement, ...] = ()
+
+
+def _known_scope(schemas: tuple[str, ...], tables: tuple[str, ...], *catalogs: Catalog) -> None:
+    known_tables = {t.key for c in catalogs for t in c.tables}
+    known_schemas = {s for c in catalogs for s in c.schemas}
+    for schema in schemas:
+        if schema not in known_schemas:
+            raise ConfigError(f"--schema {schema}: no such schema in the compared databases or the templates")
+    for name in tables:
+        schema, _, table = name.rpartition(".")
+        if not any(t == table and (not schema or s == schema) for s, t in known_tables):
+            raise ConfigError(f"--table {name}: no such table in the compared databases or the templates")
+
+
+def diff(ws: Workspace, db: str | None = None, *, against: str | None = None, shadow: str | None = None,
+         schemas: tuple[str, ...] = (), tables: tuple[str, ...] = (), sql: bool = False) -> DiffReport:
+    """The live database against the templates (applied to a shadow), or against another database."""
+    from .catalog import Scope, reconcile_sql, snapshot
+    from .catalog import diff as compare
+
+    dsn = ws.dsn(db)
+    assert dsn is not None
+    if against and shadow:
+        raise ConfigError("--against and --shadow exclude each other (--shadow builds the templates)")
+    wanted = schemas or ws.pack.schemas(ws.settings)
+    with ws.database(dsn) as live_db, live_db.connect(autocommit=False) as conn, \
+            ThreadPoolExecutor(max_workers=1) as pool:  # connect first: fail fast
+        live_future = pool.submit(snapshot, conn, wanted)
+        if against:
+            with ws.database(against) as other, other.connect(autocommit=False) as other_conn:
+                desired = snapshot(other_conn, wanted)
+        else:
+            with ws.shadow(shadow) as shadow_db, shadow_db.connect(autocommit=False) as shadow_conn:
+                desired = snapshot(shadow_conn, wanted)
+        live = live_future.result()
+    _known_scope(schemas, tables, live, desired)
+    scope = Scope(tables=frozenset(tables) if tables else None) if against else Scope.templates(tables=tables or None)
+    changes = compare(live, desired, scope)
+    return DiffReport(changes, "database" if against else "templates", reconcile_sql(changes) if sql else ())
+
+
+# --- lint -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LintReport:
+    target: str
+    violations: tuple[Violation, ...]
+    fail_level: str
+
+    @property
+    def failing(self) -> tuple[Violation, ...]:
+        from .linter import failing
+
+        return failing(self.violations, self.fail_level)
+
+
+def lint(ws: Workspace, db: str | None = None, *, templates: bool = False,
+         fail_level: str | None = None) -> LintReport:
+    """Security and performance rules over a live database, or over the rendered templates."""
+    from .linter import lint_database
+
+    level = fail_level or ws.lint_config.fail_level
+    exposed = ws.pack.exposed_schemas(ws.settings)
+    if templates:
+        with ws.database(None) as target, target.connect() as conn:
+            found = lint_database(conn, ws.lint_config, exposed)
+        return LintReport(f"rendered templates ({target.label})", found, level)
+    with ws.database(ws.dsn(db)) as target, target.connect() as conn:
+        return LintReport(target.label, lint_database(conn, ws.lint_config, exposed), level)
+
+
+# --- audit ------------------------------------------------------------------------------------
+def audit(ws: Workspace, db: str | None = None) -> AuditReport:
+    """The forensic inventory of the pack's objects in a live database."""
+    from .inventory import inventory
+
+    with ws.database(ws.dsn(db)) as target, target.connect() as conn:
+        return inventory(conn, ws.pack.inventory_scope(ws.settings), target.label)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+class _guarded:
+    """Turn a driver error escaping a library step into a one-line DatabaseError (exit 4)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        import psycopg
+
+        if isinstance(exc, psycopg.Error):
+            raise DatabaseError(f"{self.what}: {first_line(exc)}") from exc
+
+
+# --- init -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class InitResult:
+    directory: Path
+    written: tuple[Path, ...]
+    kept: tuple[Path, ...]  # files that existed and were left alone
+
+
+def init(directory: Path, *, pack: str = "chat", eject: bool = False, force: bool = False) -> InitResult:
+    """Scaffold a project: samia.toml, supabase/config.toml, supabase/migrations/ (rendered), and with
+    `eject` a copy of the pack's templates in templates/ (listed after the pack's, so they override it)."""
+    from .scaffold import scaffold
+
+    return InitResult(directory, *scaffold(directory, pack, eject=eject, force=force))

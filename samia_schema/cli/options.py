@@ -1,0 +1,61 @@
+"""Options shared by the commands, declared once, and the workspace every command starts from."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..workspace import Workspace, load_workspace
+
+ConfigOption = Annotated[Path | None, typer.Option(
+    "--config", "-c", metavar="FILE", show_default=False,
+    help="Config file (default: $SAMIA_CONFIG, else ./samia.toml, else [tool.samia] in pyproject.toml).")]
+PackOption = Annotated[str | None, typer.Option(
+    "--pack", metavar="PACK", show_default=False,
+    help="Content pack: a bundled name (chat), an entry point, or a directory with pack.py "
+         "(default: samia.pack, else chat).")]
+DbOption = Annotated[str | None, typer.Option(
+    "--db", metavar="URL", show_default=False, help="Database URL (default: $SAMIA_DB_URL, else $DATABASE_URL).")]
+ShadowOption = Annotated[str | None, typer.Option(
+    "--shadow", metavar="URL", show_default=False,
+    help="Server to build the shadow database on (default: an embedded Postgres).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout (same as --format json).")]
+
+
+class TableOrJson(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class VerifyFormat(StrEnum):
+    table = "table"
+    json = "json"
+    junit = "junit"
+
+
+class LintFormat(StrEnum):
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+
+
+class FailLevel(StrEnum):
+    error = "error"
+    warn = "warn"
+    info = "info"
+
+
+FormatOption = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")]
+
+
+def output_format(fmt: StrEnum, as_json: bool) -> str:
+    """The chosen format: --json wins over the default table."""
+    return "json" if as_json else str(fmt)
+
+
+def workspace(config: Path | None, pack: str | None, *, matrix: Path | None = None) -> Workspace:
+    """The workspace of a command's --config / --pack (flag > environment > file > default)."""
+    return load_workspace(config, pack=pack, matrix=matrix)

@@ -1,0 +1,38 @@
+"""`samia render`: render the templates; no database needed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import api
+from ..reports.ledger import render_json
+from .options import ConfigOption, FormatOption, JsonOption, PackOption, TableOrJson, output_format, workspace
+from .output import echo, handled, show
+
+
+@handled
+def render_command(
+    config: ConfigOption = None,
+    pack: PackOption = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write one .sql file per unit here.",
+                                                 show_default=False)] = None,
+    supabase: Annotated[bool, typer.Option(
+        "--supabase", help="Write supabase/migrations/<timestamp>_samia_<unit>.sql for every changed unit.")] = False,
+    fmt: FormatOption = TableOrJson.table,
+    as_json: JsonOption = False,
+) -> None:
+    """Render the templates (no database needed). Prints the SQL unless --out, --supabase or --json."""
+    result = api.render(workspace(config, pack), out_dir=out_dir, supabase=supabase)
+    if output_format(fmt, as_json) == "json":
+        echo(json.dumps(render_json(result), indent=2))
+    elif out_dir is None and not supabase:
+        typer.echo(result.plan.sql, nl=False)
+    else:
+        for path in result.written:
+            show(f"wrote {path}")
+        if supabase and not result.migrations_written:
+            show("supabase migrations are up to date")

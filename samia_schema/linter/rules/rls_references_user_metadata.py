@@ -1,0 +1,48 @@
+"""A policy reads `user_metadata`, which every user can edit about themselves."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from sqlglot import exp
+
+from samia_schema.linter.exprs import iter_calls, parse_expr
+from samia_schema.linter.model import Finding, LintContext, Rule
+
+_NAMES = ("user_metadata", "raw_user_meta_data")
+_SOURCE = re.compile(r"\b(user_metadata|raw_user_meta_data)\b", re.IGNORECASE)
+
+
+def _direct(tree: exp.Expr) -> bool:
+    for node in tree.walk():
+        if isinstance(node, exp.Literal) and node.is_string and node.this.lower() in _NAMES:
+            return True
+        if isinstance(node, exp.Identifier) and node.name.lower() in _NAMES:
+            return True
+    return False
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    for policy in ctx.linted_policies():
+        reasons: list[str] = []
+        for text in (policy.using, policy.with_check):
+            tree = parse_expr(text)
+            if tree is None:
+                continue
+            if _direct(tree):
+                reasons.append("the policy expression")
+            for call in iter_calls(tree):
+                if call.schema and any(
+                    _SOURCE.search(f.source) for f in ctx.functions_named(call.schema, call.name)
+                ):
+                    reasons.append(f"helper {call.qualified}()")
+        if reasons:
+            where = ", ".join(dict.fromkeys(reasons))
+            yield Finding(
+                f"{policy.schema}.{policy.table}.{policy.name}",
+                f"authorises on user_metadata (user-editable) via {where}",
+            )
+
+
+RULE = Rule("rls_references_user_metadata", "error", "Policy authorises on user_metadata", "security", check)

@@ -1,0 +1,78 @@
+"""The chat pack's read targets (what each persona may see) and the bucket settings check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from ...access.matrix import Matrix
+from ...access.probes import Probe
+from ...access.reads import surface_level
+from ...access.vocabulary import ReadTarget
+from ...resources import static_sql
+from .world import OTHER_BUCKET, table
+
+
+def sessions(p: Probe) -> ReadTarget:
+    own = p.world.own_sessions(p.uid)
+    return ReadTarget(sql.SQL("select id from {}").format(table(p, "chat_sessions")),
+                      frozenset(s.id for s in p.world.sessions), frozenset(s.id for s in own))
+
+
+def messages(p: Probe) -> ReadTarget:
+    own = p.world.messages_in(p.world.own_sessions(p.uid))
+    return ReadTarget(sql.SQL("select id from {}").format(table(p, "chat_messages")),
+                      frozenset(m.id for m in p.world.messages), frozenset(m.id for m in own))
+
+
+def _objects(p: Probe, bucket: str, with_own: bool) -> ReadTarget:
+    objects = [o for o in p.world.objects if o.bucket == bucket]
+    folders = {str(s.id) for s in p.world.own_sessions(p.uid)}
+    own = frozenset(o.id for o in objects if o.session_folder in folders) if with_own else frozenset()
+    return ReadTarget(sql.SQL("select id from storage.objects where bucket_id = {}").format(sql.Literal(bucket)),
+                      frozenset(o.id for o in objects), own)
+
+
+def chat_files(p: Probe) -> ReadTarget:
+    return _objects(p, p.settings.bucket, with_own=True)
+
+
+def other_buckets(p: Probe) -> ReadTarget:
+    return _objects(p, OTHER_BUCKET, with_own=False)
+
+
+def whole_table(name: str) -> Callable[[Probe], ReadTarget]:
+    """A table the persona sees all of or nothing of (audit log, monitoring): every row is the world."""
+
+    def targets(p: Probe) -> ReadTarget:
+        statement = sql.SQL("select id from {}").format(table(p, name))
+        every = frozenset(r[0] for r in p.conn.execute(statement).fetchall())
+        return ReadTarget(statement, every)
+
+    return targets
+
+
+def rpc_surface(p: Probe, matrix: Matrix) -> tuple[str, str]:
+    return surface_level(p, p.settings.schema, matrix.declared_rpcs)
+
+
+def bucket_settings(p: Probe, matrix: Matrix) -> tuple[str, str]:
+    """The chat bucket's settings against the configuration."""
+    settings = p.settings
+    with p.conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(static_sql("chat/access/bucket_settings.sql").encode(),
+                          {"bucket": settings.bucket}).fetchone()
+    if row is None:
+        return "missing", f"bucket {settings.bucket!r} does not exist"
+    if row["public"]:
+        return "public", f"bucket {settings.bucket!r} is public"
+    problems = []
+    if row["file_size_limit"] != settings.file_size_limit:
+        problems.append(f"file_size_limit {row['file_size_limit']} != {settings.file_size_limit}")
+    if sorted(row["allowed_mime_types"] or []) != sorted(settings.allowed_mime_types):
+        problems.append(f"allowed_mime_types {row['allowed_mime_types']} differ from the configuration")
+    if problems:
+        return "misconfigured", "; ".join(problems)
+    return "private", f"private, {settings.file_size_limit} bytes, {len(settings.allowed_mime_types)} MIME types"

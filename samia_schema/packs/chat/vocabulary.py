@@ -1,0 +1,26 @@
+"""The chat pack's matrix vocabulary: resources, operations, levels, and the probe behind each."""
+
+from __future__ import annotations
+
+from ...access.vocabulary import CheckProbe, Operation, ReadProbe, Vocabulary
+from . import reads
+from .attempts import WRITE_PROBES
+
+
+def _writes(resource: str) -> dict[str, Operation]:
+    return {op: probe for (res, op), probe in WRITE_PROBES.items() if res == resource}
+
+
+VOCABULARY: Vocabulary = {
+    "chat_sessions": {"select": ReadProbe(reads.sessions), **_writes("chat_sessions")},
+    "chat_messages": {"select": ReadProbe(reads.messages), **_writes("chat_messages")},
+    "chat_files": {"select": ReadProbe(reads.chat_files), **_writes("chat_files")},
+    "chat_audit_logs": {"select": ReadProbe(reads.whole_table("chat_audit_logs"), ("none", "all")),
+                        **_writes("chat_audit_logs")},
+    "chat_monitoring": {"select": ReadProbe(reads.whole_table("chat_monitoring"), ("none", "all")),
+                        **_writes("chat_monitoring")},
+    "rpc": {**_writes("rpc"),
+            "surface": CheckProbe(reads.rpc_surface, ("none", "declared"), lambda p: p.persona.role)},
+    "other_buckets": {"select": ReadProbe(reads.other_buckets, ("none", "all"))},
+    "bucket": {"settings": CheckProbe(reads.bucket_settings, ("private", "public"))},
+}

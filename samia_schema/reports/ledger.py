@@ -1,0 +1,75 @@
+"""`samia render`, `samia plan` and `samia apply` results as tables and JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.markup import escape
+
+from ..api import ApplyReport, PlanReport, RenderResult
+from ..catalog import change_to_dict
+from ..ledger import UnitStatus
+from . import new_table
+
+_COLORS = {"new": "yellow", "changed": "yellow", "applied": "green", "drift": "red"}
+
+
+def status_json(s: UnitStatus) -> dict[str, Any]:
+    return {"unit": s.name, "version": s.version, "status": s.status, "checksum": s.checksum,
+            "recorded_checksum": s.recorded_checksum, "destructive": s.destructive}
+
+
+def render_json(result: RenderResult) -> dict[str, Any]:
+    return {"units": [{"name": u.name, "checksum": u.checksum, "bytes": len(u.sql.encode()),
+                       "source": str(u.source) if u.source else None} for u in result.plan.units],
+            "written": [str(p) for p in result.written]}
+
+
+def plan_json(report: PlanReport) -> dict[str, Any]:
+    return {"database": report.database, "units": [status_json(s) for s in report.statuses],
+            "pending": [s.name for s in report.pending],
+            "overrides": [{"unit": u, "template": str(src), "overrides": str(old)} for u, src, old in report.overrides],
+            "live_drift": [change_to_dict(c) for c in report.drift]}
+
+
+def plan_view(report: PlanReport) -> RenderableType:
+    table = new_table(f"plan for {report.database}", [("unit", "id"), ("version", "id"), ("status", "id"),
+                                                      ("checksum", "id"), ("destructive", "flag")])
+    for s in report.statuses:
+        table.add_row(s.name, s.version, f"[{_COLORS[s.status]}]{s.status}[/]", s.checksum[:12],
+                      "yes" if s.destructive else "")
+    parts: list[RenderableType] = [table]
+    for unit, source, replaced in report.overrides:
+        parts.append(escape(f"{unit}: {source} overrides the pack's {replaced.name}"))
+    pending = report.pending
+    parts.append(f"{len(pending)} unit(s) pending" if pending else "nothing to apply")
+    if report.drift:
+        drift = new_table("live objects that drifted from the templates (fix with: samia diff --sql)",
+                          [("change", "id"), ("object", "id"), ("name", "id"), ("details", "text")])
+        for c in report.drift:
+            drift.add_row(c.kind, c.object_type, escape(c.name), escape("; ".join(c.details)))
+        parts.append(drift)
+    elif report.drift_checked:
+        parts.append("no live drift from the templates")
+    return Group(*parts)
+
+
+def apply_json(report: ApplyReport) -> dict[str, Any]:
+    r = report.result
+    return {"database": report.database, "dry_run": r.dry_run, "applied": list(r.applied),
+            "seconds": round(r.seconds, 3), "units": [status_json(s) for s in r.statuses],
+            "summary": report.created or None}
+
+
+def apply_view(report: ApplyReport) -> RenderableType:
+    r = report.result
+    verb = "would apply" if r.dry_run else "applied"
+    line = (f"{verb} {len(r.applied)} unit(s) to {report.database} in {r.seconds:.2f}s: " + ", ".join(r.applied)
+            if r.applied else f"nothing to apply on {report.database}")
+    if not report.created:
+        return line
+    table = new_table("created (counted from the catalogs)", [("object", "id"), ("count", "num")])
+    for key, value in report.created.items():
+        table.add_row(key.replace("_", " "), str(value))
+    return Group(line, table)
