@@ -177,8 +177,8 @@ def load_settings(
     """Load and validate settings with the pack's settings class.
 
     Example:
-        >>> load_settings(overrides={"bucket": "chat-files"}).bucket
-        'chat-files'
+        >>> load_settings(overrides={"lock_timeout": "2s"}).lock_timeout
+        '2s'
     """
     from .packs import load_pack
 
@@ -204,7 +204,7 @@ def load_settings(
         if where is None:
             continue
         if where.startswith("environment") and key in pack.table_keys:
-            continue  # tables (e.g. app_roles) come from files only
+            continue  # TOML tables come from files only
         if key in ENGINE_KEYS:
             values[key] = _engine_value(key, raw, where, base if not where.startswith("environment") else Path.cwd())
         else:

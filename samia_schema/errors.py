@@ -12,19 +12,13 @@ class SamiaError(Exception):
 class ConfigError(SamiaError):
     """A malformed or invalid configuration file, flag or environment variable."""
 
-    exit_code = 2
-
 
 class TemplateError(SamiaError):
     """A template that does not render (syntax error, undefined variable, hostile value)."""
 
-    exit_code = 2
-
 
 class SpecError(SamiaError):
     """An access-matrix spec that names unknown personas, resources or operations."""
-
-    exit_code = 2
 
 
 class DestructiveChangeRefused(SamiaError):
@@ -42,13 +36,9 @@ class DatabaseError(SamiaError):
 class NotPreparedError(DatabaseError):
     """The database lacks the objects a command needs (e.g. verify before apply)."""
 
-    exit_code = 4
-
 
 class EngineError(DatabaseError):
     """An embedded or container Postgres could not be started."""
-
-    exit_code = 4
 
 
 class LedgerDriftError(SamiaError):

@@ -147,7 +147,7 @@ def apply_plan(
 
     Example:
         >>> apply_plan(connect(dsn, autocommit=True), ws.plan, ws.settings).applied
-        ('000_schemas', '010_profiles', ...)
+        ('000_schemas', '010_tables', ...)
     """
     started = time.monotonic()
     assign_versions(plan, migrations_dir)  # stale migration files are a usage error: fail before connecting work

@@ -24,8 +24,8 @@ def quote_ident(name: object) -> str:
     """Quote an identifier only when it needs it.
 
     Example:
-        >>> quote_ident("chat_sessions"), quote_ident("Chat"), quote_ident("user")
-        ('chat_sessions', '"Chat"', '"user"')
+        >>> quote_ident("notes"), quote_ident("Notes"), quote_ident("user")
+        ('notes', '"Notes"', '"user"')
     """
     if not isinstance(name, str) or not name or "\x00" in name or len(name.encode()) > 63:
         raise TemplateError(f"invalid SQL identifier {name!r}")

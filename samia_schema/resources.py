@@ -23,5 +23,5 @@ def data_dir(name: str) -> Path:
 
 
 def static_sql(name: str) -> str:
-    """The text of a static SQL file under sql/ (e.g. `bootstrap.sql`, `chat/summary.sql`)."""
+    """The text of a static SQL file under sql/ (e.g. `bootstrap.sql`, `catalog/tables.sql`)."""
     return (data_dir("sql") / name).read_text(encoding="utf-8")

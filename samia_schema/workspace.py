@@ -7,7 +7,7 @@ in pyproject.toml). For each value: flag > environment > file > default.
 Example:
     >>> ws = load_workspace()                      # ./samia.toml, the chat pack
     >>> [u.name for u in ws.plan.units][:2]
-    ['000_schemas', '010_profiles']
+    ['000_schemas', '010_tables']
     >>> with ws.database() as db:                  # embedded Postgres, bootstrapped, schema applied
     ...     verify_matrix(db.connect(), ws.pack, ws.matrix(), ws.settings).passed
     True

@@ -1,5 +1,5 @@
 -- samia-schema: Supabase compatibility bootstrap for plain PostgreSQL.
--- Creates only what is missing of the Supabase parts the chat schema relies on; on a database that
+-- Creates only what is missing of the Supabase parts the packs' schemas rely on; on a database that
 -- already has them (a real supabase/postgres image, or a second run) it changes nothing.
 -- Sent as one simple-protocol query; every statement is idempotent on its own.
 
@@ -48,6 +48,8 @@ $bootstrap$;
 
 -- auth: users and the identity helpers (current Supabase semantics: both GUC styles).
 do $auth$
+declare
+  r record;
 begin
   if not exists (select 1 from pg_namespace where nspname = 'auth') then
     create schema auth authorization supabase_auth_admin;
@@ -78,33 +80,22 @@ begin
     alter table auth.users enable row level security;
     grant all on table auth.users to service_role;
   end if;
-  if to_regprocedure('auth.uid()') is null then
-    create function auth.uid() returns uuid language sql stable as $fn$
-      select coalesce(
-        nullif(current_setting('request.jwt.claim.sub', true), ''),
-        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
-      )::uuid
-    $fn$;
-    alter function auth.uid() owner to supabase_auth_admin;
-  end if;
-  if to_regprocedure('auth.role()') is null then
-    create function auth.role() returns text language sql stable as $fn$
-      select coalesce(
-        nullif(current_setting('request.jwt.claim.role', true), ''),
-        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
-      )::text
-    $fn$;
-    alter function auth.role() owner to supabase_auth_admin;
-  end if;
-  if to_regprocedure('auth.email()') is null then
-    create function auth.email() returns text language sql stable as $fn$
-      select coalesce(
-        nullif(current_setting('request.jwt.claim.email', true), ''),
-        (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')
-      )::text
-    $fn$;
-    alter function auth.email() owner to supabase_auth_admin;
-  end if;
+  -- auth.uid() / role() / email(): the legacy per-claim GUC first, then request.jwt.claims (GoTrue's
+  -- current definitions).
+  for r in select * from (values ('uid', 'uuid', 'sub'), ('role', 'text', 'role'), ('email', 'text', 'email'))
+           as t(fn, type, claim)
+  loop
+    if to_regprocedure(format('auth.%I()', r.fn)) is null then
+      execute format($create$
+        create function auth.%1$I() returns %2$s language sql stable as $fn$
+          select coalesce(
+            nullif(current_setting('request.jwt.claim.%3$s', true), ''),
+            (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> %4$L)
+          )::%2$s
+        $fn$$create$, r.fn, r.type, r.claim, r.claim);
+      execute format('alter function auth.%I() owner to supabase_auth_admin', r.fn);
+    end if;
+  end loop;
   if to_regprocedure('auth.jwt()') is null then
     create function auth.jwt() returns jsonb language sql stable as $fn$
       select coalesce(

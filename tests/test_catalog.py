@@ -6,20 +6,8 @@ import dataclasses
 
 import pytest
 
-from samia_schema.catalog import (
-    Bucket,
-    Catalog,
-    Column,
-    Constraint,
-    Function,
-    Grant,
-    Index,
-    Policy,
-    PublicationTable,
-    Table,
-    Trigger,
-    snapshot,
-)
+from samia_schema.catalog import model, snapshot
+from samia_schema.catalog.model import Catalog
 from samia_schema.config import Settings
 from samia_schema.db import connect, execute_script
 from samia_schema.errors import DatabaseError
@@ -53,11 +41,11 @@ def test_every_collection_sorted_by_key_and_frozen(catalog: Catalog) -> None:
 
 def test_tables_columns_constraints(catalog: Catalog) -> None:
     messages = catalog.table("public", "chat_messages")
-    assert isinstance(messages, Table)
+    assert isinstance(messages, model.Table)
     assert messages.rls_enabled and not messages.rls_forced
     names = [c.name for c in messages.columns]
     assert names[0] == "id" and "session_id" in names
-    assert all(isinstance(c, Column) for c in messages.columns)
+    assert all(isinstance(c, model.Column) for c in messages.columns)
     tsv = next(c for c in messages.columns if c.name == "content_tsv")
     assert tsv.generated and tsv.default and "content" in tsv.default  # deparsed with column names
     status = next(c for c in catalog.table("public", "chat_sessions").columns  # type: ignore[union-attr]
@@ -66,7 +54,7 @@ def test_tables_columns_constraints(catalog: Catalog) -> None:
     kinds = {c.kind for c in messages.constraints}
     assert {"p", "f"} <= kinds
     fk = next(c for c in messages.constraints if c.kind == "f" and c.columns == ("session_id",))
-    assert isinstance(fk, Constraint) and fk.ref_table == "public.chat_sessions"
+    assert isinstance(fk, model.Constraint) and fk.ref_table == "public.chat_sessions"
     assert fk.key == ("public", "chat_messages", fk.name)
     assert catalog.table("storage", "objects") is not None
     assert catalog.table("public", "nope") is None
@@ -77,7 +65,7 @@ def test_policies_including_storage(catalog: Catalog) -> None:
     assert {p.name for p in storage} == {"chat_files_select", "chat_files_insert", "chat_files_update",
                                          "chat_files_delete"}
     insert = next(p for p in storage if p.name == "chat_files_insert")
-    assert isinstance(insert, Policy)
+    assert isinstance(insert, model.Policy)
     assert insert.command == "insert" and insert.using is None and insert.with_check
     assert insert.roles == frozenset({"authenticated"}) and insert.permissive
     assert {p.command for p in catalog.policies} <= {"select", "insert", "update", "delete", "all"}
@@ -99,7 +87,7 @@ def test_policy_roles_public_and_all(chat_dsn: str) -> None:
 def test_indexes_partial_gin_and_constraint(catalog: Catalog) -> None:
     by_name = {i.name: i for i in catalog.indexes}
     unread = by_name["chat_messages_unread_idx"]
-    assert isinstance(unread, Index) and unread.predicate and "read_at IS NULL" in unread.predicate
+    assert isinstance(unread, model.Index) and unread.predicate and "read_at IS NULL" in unread.predicate
     assert by_name["chat_sessions_participants_gin"].method == "gin"
     pkey = by_name["chat_messages_pkey"]
     assert pkey.primary and pkey.unique and pkey.constraint == "chat_messages_pkey"
@@ -110,7 +98,7 @@ def test_indexes_partial_gin_and_constraint(catalog: Catalog) -> None:
 def test_functions_acl_search_path_owner(catalog: Catalog, chat_dsn: str) -> None:
     by_name = {(f.schema, f.name): f for f in catalog.functions}
     has_role = by_name[("chat_private", "has_role")]
-    assert isinstance(has_role, Function)
+    assert isinstance(has_role, model.Function)
     assert has_role.identity_args == "p_roles text[]" and has_role.returns == "boolean"
     assert has_role.security_definer and has_role.search_path == '""' and has_role.volatility == "stable"
     assert "public" not in has_role.execute_roles and "authenticated" in has_role.execute_roles
@@ -127,16 +115,16 @@ def test_functions_acl_search_path_owner(catalog: Catalog, chat_dsn: str) -> Non
 
 def test_triggers_grants_buckets_publications(catalog: Catalog) -> None:
     trigger = next(t for t in catalog.triggers if t.name == "chat_files_audit_delete")
-    assert isinstance(trigger, Trigger) and trigger.enabled
+    assert isinstance(trigger, model.Trigger) and trigger.enabled
     assert trigger.function == "chat_private.audit_row" and trigger.table == "objects"
     grants = set(catalog.grants)
-    assert Grant("public", "chat_messages", None, "authenticated", "select") in grants
-    assert Grant("public", "chat_messages", "content", "authenticated", "update") in grants
+    assert model.Grant("public", "chat_messages", None, "authenticated", "select") in grants
+    assert model.Grant("public", "chat_messages", "content", "authenticated", "update") in grants
     assert all(g.grantee != "postgres" for g in grants)  # owner's implicit rights excluded
     bucket = catalog.buckets[0]
-    assert isinstance(bucket, Bucket) and bucket.id == "chat-files" and not bucket.public
+    assert isinstance(bucket, model.Bucket) and bucket.id == "chat-files" and not bucket.public
     assert bucket.file_size_limit and bucket.allowed_mime_types
-    assert PublicationTable("supabase_realtime", "public", "chat_messages") in catalog.publication_tables
+    assert model.PublicationTable("supabase_realtime", "public", "chat_messages") in catalog.publication_tables
 
 
 def test_schema_filter_and_system_schemas_skipped(chat_dsn: str) -> None:

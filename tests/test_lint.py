@@ -28,6 +28,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lint"
 CASES = [(rule.id, kind) for rule in RULES for kind in ("bad", "good")]
 
 
+def fixture_sql(rule_id: str, kind: str) -> str:
+    """A rule's fixture, preceded by the shared setups it names (`-- with: notes` -> _notes.sql)."""
+    text = (FIXTURES / rule_id / f"{kind}.sql").read_text(encoding="utf-8")
+    for prelude in _header(text, "with"):
+        text = (FIXTURES / f"_{prelude.strip()}.sql").read_text(encoding="utf-8") + text
+    return text
+
+
 def _header(text: str, key: str) -> list[str]:
     return re.findall(rf"^-- {key}: (.+)$", text, flags=re.MULTILINE)
 
@@ -43,7 +51,7 @@ def test_rule_fixture(
     rule_id: str, kind: str, request: pytest.FixtureRequest, samia_settings: Settings
 ) -> None:
     path = FIXTURES / rule_id / f"{kind}.sql"
-    text = path.read_text(encoding="utf-8")
+    text = fixture_sql(rule_id, kind)
     base = (_header(text, "base") or ["chat"])[0].strip()
     dsn = request.getfixturevalue("chat_dsn" if base == "chat" else "fresh_dsn")
     found = [v for v in _lint_fixture(dsn, text, samia_settings) if v.rule == rule_id]
@@ -74,9 +82,7 @@ def test_templates_lint_clean(chat_dsn: str, samia_settings: Settings) -> None:
 
 
 def test_waiver_silences_one_object(chat_dsn: str, samia_settings: Settings) -> None:
-    sql_text = (
-        FIXTURES / "no_primary_key" / "bad.sql"
-    ).read_text() + "create table public.voice_notes_2 (x int);"
+    sql_text = fixture_sql("no_primary_key", "bad") + "create table public.voice_notes_2 (x int);"
     config = LintConfig(waivers=(Waiver("no_primary_key", "public.voice_notes", "legacy, dropped soon"),))
     with connect(chat_dsn, autocommit=True) as conn:
         execute_script(conn, sql_text)
@@ -140,8 +146,8 @@ def test_partial_predicate_implication() -> None:
 
 def _bad_db(dsn: str) -> None:
     with connect(dsn, autocommit=True) as conn:
-        execute_script(conn, (FIXTURES / "rls_disabled_in_public" / "bad.sql").read_text())
-        execute_script(conn, (FIXTURES / "no_primary_key" / "bad.sql").read_text())
+        execute_script(conn, fixture_sql("rls_disabled_in_public", "bad"))
+        execute_script(conn, fixture_sql("no_primary_key", "bad"))
 
 
 def test_cli_exit_codes_and_formats(chat_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

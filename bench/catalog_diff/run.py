@@ -107,7 +107,9 @@ def main() -> None:
 
     medians = {name: statistics.median(values) for name, values in times.items()}
     ratio = medians["samia"] / medians["migra"]
-    shown = {name: " ".join(cmd).replace(socket_dir, "<socket-dir>") for name, cmd in commands.items()}
+    # reports are committed: no path of the machine they ran on (executables by name, the socket as a marker)
+    shown = {name: " ".join([Path(cmd[0]).name, *cmd[1:]]).replace(socket_dir, "<socket-dir>")
+             for name, cmd in commands.items()}
     lines = [
         "# Catalog diff benchmark: samia vs migra",
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -194,13 +195,15 @@ def write(out_dir: Path, data: dict[str, Any]) -> list[Path]:
     md, js, png = out_dir / "rls-report.md", out_dir / "rls-report.json", out_dir / "rls-latency.png"
     js.write_text(json.dumps(data, indent=2, default=str) + "\n")
     md.write_text(_markdown(data))
-    _chart(data, png)
+    try:
+        _chart(data, png)
+    except ImportError:
+        print("matplotlib is not installed (pip install -e '.[bench]'): the chart was not drawn", file=sys.stderr)
+        return [md, js]
     return [md, js, png]
 
 
 if __name__ == "__main__":  # re-render the markdown and the chart from a JSON report
-    import sys
-
     source = Path(sys.argv[1] if len(sys.argv) > 1 else "bench/results/rls-report.json")
     for written in write(source.parent, json.loads(source.read_text())):
         print(written)

@@ -142,10 +142,6 @@ class Sabotage:
     description: str
     template: str
 
-    @property
-    def key(self) -> str:
-        return self.name
-
 
 @dataclass(frozen=True)
 class SabotageResult:

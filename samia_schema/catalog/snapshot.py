@@ -7,19 +7,7 @@ from typing import Any
 
 import psycopg
 
-from samia_schema.catalog.model import (
-    Bucket,
-    Catalog,
-    Column,
-    Constraint,
-    Function,
-    Grant,
-    Index,
-    Policy,
-    PublicationTable,
-    Table,
-    Trigger,
-)
+from samia_schema.catalog import model
 from samia_schema.errors import DatabaseError, first_line
 from samia_schema.resources import static_sql
 
@@ -28,63 +16,63 @@ KINDS = ("roles", "tables", "columns", "constraints", "policies", "indexes", "fu
          "grants", "publication_tables")
 
 
-def _tables(rows: dict[str, list[tuple[Any, ...]]]) -> list[Table]:
+def _tables(rows: dict[str, list[tuple[Any, ...]]]) -> list[model.Table]:
     """Tables assembled from the flat table, column and constraint rows."""
-    columns: dict[tuple[str, str], list[Column]] = {}
+    columns: dict[tuple[str, str], list[model.Column]] = {}
     for schema, table, name, type_, not_null, default, generated in rows["columns"]:
         columns.setdefault((schema, table), []).append(
-            Column(name, type_, bool(not_null), default, bool(generated)))
-    constraints: dict[tuple[str, str], list[Constraint]] = {}
+            model.Column(name, type_, bool(not_null), default, bool(generated)))
+    constraints: dict[tuple[str, str], list[model.Constraint]] = {}
     for schema, table, name, kind, cols, definition, ref_table in rows["constraints"]:
         constraints.setdefault((schema, table), []).append(
-            Constraint(schema, table, name, kind, tuple(cols), definition, ref_table))
+            model.Constraint(schema, table, name, kind, tuple(cols), definition, ref_table))
     return [
-        Table(schema, name, bool(rls_enabled), bool(rls_forced),
+        model.Table(schema, name, bool(rls_enabled), bool(rls_forced),
               tuple(columns.get((schema, name), ())), tuple(constraints.get((schema, name), ())))
         for schema, name, rls_enabled, rls_forced in rows["tables"]
     ]
 
 
-def _policies(rows: dict[str, list[tuple[Any, ...]]]) -> list[Policy]:
+def _policies(rows: dict[str, list[tuple[Any, ...]]]) -> list[model.Policy]:
     """Policies with their role oids named (oid 0 is PUBLIC)."""
     names: dict[int, str] = {int(oid): name for oid, name in rows["roles"]}
     names[0] = "public"
     return [
-        Policy(schema, table, name, bool(permissive), command,
+        model.Policy(schema, table, name, bool(permissive), command,
                frozenset(names.get(int(oid), str(oid)) for oid in role_oids), using, with_check)
         for schema, table, name, permissive, command, role_oids, using, with_check in rows["policies"]
     ]
 
 
-def _index(row: tuple[Any, ...]) -> Index:
+def _index(row: tuple[Any, ...]) -> model.Index:
     schema, table, name, method, columns, predicate, unique, primary, definition, constraint = row
-    return Index(schema, table, name, method, tuple(columns), predicate, bool(unique), bool(primary),
+    return model.Index(schema, table, name, method, tuple(columns), predicate, bool(unique), bool(primary),
                  definition, constraint)
 
 
-def _function(row: tuple[Any, ...]) -> Function:
+def _function(row: tuple[Any, ...]) -> model.Function:
     (schema, name, args, returns, language, volatility, secdef, search_path, owner, roles, source,
      definition, kind) = row
-    return Function(schema, name, args, returns, language, volatility, bool(secdef), search_path, owner,
+    return model.Function(schema, name, args, returns, language, volatility, bool(secdef), search_path, owner,
                     frozenset(roles), source, definition, kind)
 
 
-def _trigger(row: tuple[Any, ...]) -> Trigger:
+def _trigger(row: tuple[Any, ...]) -> model.Trigger:
     schema, table, name, definition, function, enabled = row
-    return Trigger(schema, table, name, definition, function, bool(enabled))
+    return model.Trigger(schema, table, name, definition, function, bool(enabled))
 
 
-def _grant(row: tuple[Any, ...]) -> Grant:
-    return Grant(*row)
+def _grant(row: tuple[Any, ...]) -> model.Grant:
+    return model.Grant(*row)
 
 
-def _bucket(row: tuple[Any, ...]) -> Bucket:
+def _bucket(row: tuple[Any, ...]) -> model.Bucket:
     bucket_id, public, size, mimes = row
-    return Bucket(bucket_id, bool(public), size, None if mimes is None else tuple(mimes))
+    return model.Bucket(bucket_id, bool(public), size, None if mimes is None else tuple(mimes))
 
 
-def _publication_table(row: tuple[Any, ...]) -> PublicationTable:
-    return PublicationTable(*row)
+def _publication_table(row: tuple[Any, ...]) -> model.PublicationTable:
+    return model.PublicationTable(*row)
 
 
 _BUILDERS = {
@@ -100,7 +88,7 @@ def _sorted(items: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(sorted(items, key=lambda obj: obj.key))
 
 
-def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str]) -> Catalog:
+def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str]) -> model.Catalog:
     """Snapshot the objects of `schemas` (system schemas are always skipped).
 
     All catalog queries are sent in one pipeline (one round trip), plus one for buckets when
@@ -141,7 +129,7 @@ def snapshot(conn: psycopg.Connection[Any], schemas: Sequence[str]) -> Catalog:
     except psycopg.Error as exc:
         raise DatabaseError(f"catalog snapshot failed: {first_line(exc)}") from exc
     built = {kind: _sorted(build(r) for r in rows[kind]) for kind, build in _BUILDERS.items()}
-    return Catalog(
+    return model.Catalog(
         tables=_sorted(_tables(rows)),
         policies=_sorted(_policies(rows)),
         indexes=built["indexes"],

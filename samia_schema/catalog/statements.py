@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from psycopg import sql
 
+from samia_schema.catalog import model
 from samia_schema.catalog.changes import (
     BUCKET,
     CREATE_POLICY,
@@ -29,18 +30,6 @@ from samia_schema.catalog.changes import (
     Change,
     Staged,
     Statement,
-)
-from samia_schema.catalog.model import (
-    Bucket,
-    Column,
-    Constraint,
-    Function,
-    Grant,
-    Index,
-    Policy,
-    PublicationTable,
-    Table,
-    Trigger,
 )
 
 
@@ -65,12 +54,12 @@ def _qualified(schema: str, name: str) -> sql.Identifier:
     return sql.Identifier(schema, name)
 
 
-def _drop_policy(p: Policy) -> str:
+def _drop_policy(p: model.Policy) -> str:
     statement = sql.SQL("drop policy {} on {}")
     return _text(statement.format(sql.Identifier(p.name), _qualified(p.schema, p.table)))
 
 
-def _create_policy(p: Policy) -> str:
+def _create_policy(p: model.Policy) -> str:
     parts: list[sql.Composable] = [
         sql.SQL("create policy {} on {} as {} for {} to {}").format(
             sql.Identifier(p.name), _qualified(p.schema, p.table),
@@ -83,7 +72,7 @@ def _create_policy(p: Policy) -> str:
     return _text(sql.Composed(parts))
 
 
-def _column_sql(c: Column) -> sql.Composable:
+def _column_sql(c: model.Column) -> sql.Composable:
     parts: list[sql.Composable] = [sql.Identifier(c.name), sql.SQL(" "), _s(c.type)]
     if c.default is not None and not c.generated:
         parts += [sql.SQL(" default "), _s(c.default)]
@@ -92,7 +81,7 @@ def _column_sql(c: Column) -> sql.Composable:
     return sql.Composed(parts)
 
 
-def _alter_column(target: sql.Composable, want: Column, have: Column) -> list[Statement]:
+def _alter_column(target: sql.Composable, want: model.Column, have: model.Column) -> list[Statement]:
     """Type, default and NOT NULL of an existing column (a type change may lose data)."""
     column = sql.Identifier(want.name)
     alter = sql.SQL("alter table {} alter column {} ").format(target, column)
@@ -108,14 +97,14 @@ def _alter_column(target: sql.Composable, want: Column, have: Column) -> list[St
     return out
 
 
-def _add_constraint(con: Constraint) -> str:
+def _add_constraint(con: model.Constraint) -> str:
     return _text(sql.SQL("alter table {} add constraint {} {}").format(
         _qualified(con.schema, con.table), sql.Identifier(con.name), _s(con.definition)))
 
 
 def table_statements(change: Change) -> Staged:
-    want: Table | None = change.before
-    have: Table | None = change.after
+    want: model.Table | None = change.before
+    have: model.Table | None = change.after
     if want is None and have is not None:
         return [(DROP_TABLE, Statement(_text(sql.SQL("drop table {}").format(
             _qualified(have.schema, have.name))), destructive=True))]
@@ -125,7 +114,7 @@ def table_statements(change: Change) -> Staged:
     if have is None:
         columns = sql.SQL(", ").join(_column_sql(c) for c in want.columns)
         out.append((TABLE, Statement(_text(sql.SQL("create table {} ({})").format(target, columns)))))
-        have = Table(want.schema, want.name, False, False, want.columns, ())
+        have = model.Table(want.schema, want.name, False, False, want.columns, ())
     if want.rls_enabled != have.rls_enabled:
         verb = "enable" if want.rls_enabled else "disable"
         out.append((TABLE, Statement(_text(sql.SQL("alter table {} {} row level security").format(
@@ -159,8 +148,8 @@ def table_statements(change: Change) -> Staged:
 
 
 def index_statements(change: Change) -> Staged:
-    want: Index | None = change.before
-    have: Index | None = change.after
+    want: model.Index | None = change.before
+    have: model.Index | None = change.after
     out: Staged = []
     if have is not None and have.constraint is None:
         out.append((INDEX_DROP, Statement(_text(sql.SQL("drop index {}").format(
@@ -170,13 +159,13 @@ def index_statements(change: Change) -> Staged:
     return out
 
 
-def _signature(f: Function) -> sql.Composable:
+def _signature(f: model.Function) -> sql.Composable:
     return sql.SQL("{}({})").format(_qualified(f.schema, f.name), _s(f.identity_args))
 
 
 def function_statements(change: Change) -> Staged:
-    want: Function | None = change.before
-    have: Function | None = change.after
+    want: model.Function | None = change.before
+    have: model.Function | None = change.after
     either = want or have
     assert either is not None
     kind = sql.SQL("procedure" if either.kind == "p" else "function")
@@ -204,8 +193,8 @@ def function_statements(change: Change) -> Staged:
 
 
 def trigger_statements(change: Change) -> Staged:
-    want: Trigger | None = change.before
-    have: Trigger | None = change.after
+    want: model.Trigger | None = change.before
+    have: model.Trigger | None = change.after
     out: Staged = []
     if have is not None and (want is None or want.definition != have.definition):
         out.append((DROP_TRIGGER, Statement(_text(sql.SQL("drop trigger {} on {}").format(
@@ -222,7 +211,7 @@ def trigger_statements(change: Change) -> Staged:
 
 
 def grant_statements(change: Change) -> Staged:
-    g: Grant = change.before or change.after
+    g: model.Grant = change.before or change.after
     privilege: sql.Composable = _s(g.privilege.replace("_", " "))
     if g.column is not None:
         privilege = sql.SQL("{} ({})").format(privilege, sql.Identifier(g.column))
@@ -232,8 +221,8 @@ def grant_statements(change: Change) -> Staged:
 
 
 def bucket_statements(change: Change) -> Staged:
-    want: Bucket | None = change.before
-    have: Bucket | None = change.after
+    want: model.Bucket | None = change.before
+    have: model.Bucket | None = change.after
     if want is None:
         assert have is not None
         return [(BUCKET, Statement(_text(sql.SQL("delete from storage.buckets where id = {}").format(
@@ -254,7 +243,7 @@ def bucket_statements(change: Change) -> Staged:
 
 
 def publication_statements(change: Change) -> Staged:
-    p: PublicationTable = change.before or change.after
+    p: model.PublicationTable = change.before or change.after
     verb = "add" if change.kind == "removed" else "drop"
     return [(PUBLICATION, Statement(_text(sql.SQL("alter publication {} {} table {}").format(
         sql.Identifier(p.publication), sql.SQL(verb), _qualified(p.schema, p.table)))))]

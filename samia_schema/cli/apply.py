@@ -9,15 +9,15 @@ import typer
 
 from .. import api
 from ..reports.ledger import apply_json, apply_view
-from .options import ConfigOption, DbOption, FormatOption, JsonOption, PackOption, TableOrJson, output_format, workspace
+from . import options as opt
 from .output import echo, handled, show
 
 
 @handled
 def apply_command(
-    config: ConfigOption = None,
-    pack: PackOption = None,
-    db: DbOption = None,
+    config: opt.ConfigOption = None,
+    pack: opt.PackOption = None,
+    db: opt.DbOption = None,
     embedded: Annotated[bool, typer.Option(
         "--embedded", help="Apply to a throwaway embedded Postgres instead of --db (no server needed).")] = False,
     dry_run: Annotated[bool, typer.Option(
@@ -27,13 +27,13 @@ def apply_command(
         help="Apply units that drop tables, columns or data (refused otherwise, exit 3).")] = False,
     bootstrap: Annotated[bool, typer.Option(
         "--bootstrap/--no-bootstrap", help="Create the Supabase parts missing on plain Postgres first.")] = True,
-    fmt: FormatOption = TableOrJson.table,
-    as_json: JsonOption = False,
+    fmt: opt.FormatOption = opt.TableOrJson.table,
+    as_json: opt.JsonOption = False,
 ) -> None:
     """Apply pending units in one transaction. Exit 2 config, 3 destructive refused, 4 database, 5 drift."""
-    report = api.apply(workspace(config, pack), db, embedded=embedded, dry_run=dry_run,
+    report = api.apply(opt.workspace(config, pack), db, embedded=embedded, dry_run=dry_run,
                        allow_destructive=allow_destructive, bootstrap=bootstrap)
-    if output_format(fmt, as_json) == "json":
+    if opt.output_format(fmt, as_json) == "json":
         echo(json.dumps(apply_json(report), indent=2))
     else:
         show(apply_view(report))

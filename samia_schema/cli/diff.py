@@ -9,42 +9,32 @@ import typer
 
 from .. import api
 from ..reports.diff import diff_json, diff_sql, diff_view
-from .options import (
-    ConfigOption,
-    DbOption,
-    FormatOption,
-    JsonOption,
-    PackOption,
-    ShadowOption,
-    TableOrJson,
-    output_format,
-    workspace,
-)
+from . import options as opt
 from .output import echo, handled, show
 
 
 @handled
 def diff_command(
-    config: ConfigOption = None,
-    pack: PackOption = None,
-    db: DbOption = None,
+    config: opt.ConfigOption = None,
+    pack: opt.PackOption = None,
+    db: opt.DbOption = None,
     against: Annotated[str | None, typer.Option(
         "--against", metavar="URL", help="Compare with this database instead of the templates.",
         show_default=False)] = None,
-    shadow: ShadowOption = None,
+    shadow: opt.ShadowOption = None,
     schema: Annotated[list[str] | None, typer.Option(
         "--schema", metavar="SCHEMA", help="Only this schema (repeatable).", show_default=False)] = None,
     table: Annotated[list[str] | None, typer.Option(
         "--table", metavar="TABLE", help="Only this table, schema.table or table (repeatable).",
         show_default=False)] = None,
     as_sql: Annotated[bool, typer.Option("--sql", help="Print the reconcile SQL instead of the report.")] = False,
-    fmt: FormatOption = TableOrJson.table,
-    as_json: JsonOption = False,
+    fmt: opt.FormatOption = opt.TableOrJson.table,
+    as_json: opt.JsonOption = False,
 ) -> None:
     """Compare a live database with the templates or another database. Exit 0 same, 1 differs."""
-    report = api.diff(workspace(config, pack), db, against=against, shadow=shadow, schemas=tuple(schema or ()),
+    report = api.diff(opt.workspace(config, pack), db, against=against, shadow=shadow, schemas=tuple(schema or ()),
                       tables=tuple(table or ()), sql=as_sql)
-    if output_format(fmt, as_json) == "json":
+    if opt.output_format(fmt, as_json) == "json":
         echo(json.dumps(diff_json(report), indent=2))
     elif as_sql:
         typer.echo(diff_sql(report), nl=False)

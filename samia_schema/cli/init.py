@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .. import api
-from .options import FormatOption, JsonOption, TableOrJson, output_format
+from . import options as opt
 from .output import echo, handled, show
 
 
@@ -21,12 +21,12 @@ def init_command(
         "--eject", help="Copy the pack's templates into templates/ to edit them; they override the pack's.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite an existing samia.toml and ejected templates.")] = False,
-    fmt: FormatOption = TableOrJson.table,
-    as_json: JsonOption = False,
+    fmt: opt.FormatOption = opt.TableOrJson.table,
+    as_json: opt.JsonOption = False,
 ) -> None:
     """Create samia.toml, supabase/config.toml and supabase/migrations/ (and templates/ with --eject)."""
     result = api.init(directory, pack=pack, eject=eject, force=force)
-    if output_format(fmt, as_json) == "json":
+    if opt.output_format(fmt, as_json) == "json":
         echo(json.dumps({"directory": str(result.directory), "written": [str(p) for p in result.written],
                          "kept": [str(p) for p in result.kept]}, indent=2))
         return

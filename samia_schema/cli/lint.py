@@ -10,30 +10,30 @@ import typer
 from .. import api
 from ..linter import RULES
 from ..linter.report import as_json, as_sarif, as_table, rules_json, rules_view, summary_line
-from .options import ConfigOption, DbOption, FailLevel, LintFormat, PackOption, output_format, workspace
+from . import options as opt
 from .output import echo, handled, show
 
 
 @handled
 def lint_command(
-    config: ConfigOption = None,
-    pack: PackOption = None,
-    db: DbOption = None,
+    config: opt.ConfigOption = None,
+    pack: opt.PackOption = None,
+    db: opt.DbOption = None,
     templates: Annotated[bool, typer.Option(
         "--templates", help="Lint the rendered templates, applied to a throwaway embedded Postgres.")] = False,
-    fmt: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.table,
+    fmt: Annotated[opt.LintFormat, typer.Option("--format", "-f", help="Output format.")] = opt.LintFormat.table,
     as_json_flag: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
-    fail_level: Annotated[FailLevel | None, typer.Option(
+    fail_level: Annotated[opt.FailLevel | None, typer.Option(
         "--fail-level", help="Exit 1 when a finding at or above this level remains (default: samia.lint.fail_level, "
                              "else error).", show_default=False)] = None,
     list_rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
 ) -> None:
     """Lint RLS, policies, functions, indexes and buckets. Exit 1 on findings at the fail level."""
-    chosen = output_format(fmt, as_json_flag)
+    chosen = opt.output_format(fmt, as_json_flag)
     if list_rules:
         show(rules_view(RULES)) if chosen == "table" else echo(json.dumps(rules_json(RULES), indent=2))
         return
-    report = api.lint(workspace(config, pack), db, templates=templates,
+    report = api.lint(opt.workspace(config, pack), db, templates=templates,
                       fail_level=fail_level.value if fail_level else None)
     if chosen == "json":
         echo(json.dumps(as_json(report.violations, report.failing, report.fail_level, report.target), indent=2))

@@ -9,35 +9,25 @@ import typer
 
 from .. import api
 from ..reports.ledger import plan_json, plan_view
-from .options import (
-    ConfigOption,
-    DbOption,
-    FormatOption,
-    JsonOption,
-    PackOption,
-    ShadowOption,
-    TableOrJson,
-    output_format,
-    workspace,
-)
+from . import options as opt
 from .output import echo, handled, show
 
 
 @handled
 def plan_command(
-    config: ConfigOption = None,
-    pack: PackOption = None,
-    db: DbOption = None,
+    config: opt.ConfigOption = None,
+    pack: opt.PackOption = None,
+    db: opt.DbOption = None,
     drift: Annotated[bool, typer.Option(
         "--drift/--no-drift",
         help="Also diff applied objects against the templates (builds a shadow database).")] = True,
-    shadow: ShadowOption = None,
-    fmt: FormatOption = TableOrJson.table,
-    as_json: JsonOption = False,
+    shadow: opt.ShadowOption = None,
+    fmt: opt.FormatOption = opt.TableOrJson.table,
+    as_json: opt.JsonOption = False,
 ) -> None:
     """Show what apply would run. Exit 0: nothing to do; 1: pending units or live drift."""
-    report = api.plan(workspace(config, pack), db, drift=drift, shadow=shadow)
-    if output_format(fmt, as_json) == "json":
+    report = api.plan(opt.workspace(config, pack), db, drift=drift, shadow=shadow)
+    if opt.output_format(fmt, as_json) == "json":
         echo(json.dumps(plan_json(report), indent=2, default=str))
     else:
         show(plan_view(report))

@@ -10,24 +10,24 @@ import typer
 
 from .. import api
 from ..reports.ledger import render_json
-from .options import ConfigOption, FormatOption, JsonOption, PackOption, TableOrJson, output_format, workspace
+from . import options as opt
 from .output import echo, handled, show
 
 
 @handled
 def render_command(
-    config: ConfigOption = None,
-    pack: PackOption = None,
+    config: opt.ConfigOption = None,
+    pack: opt.PackOption = None,
     out_dir: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write one .sql file per unit here.",
                                                  show_default=False)] = None,
     supabase: Annotated[bool, typer.Option(
         "--supabase", help="Write supabase/migrations/<timestamp>_samia_<unit>.sql for every changed unit.")] = False,
-    fmt: FormatOption = TableOrJson.table,
-    as_json: JsonOption = False,
+    fmt: opt.FormatOption = opt.TableOrJson.table,
+    as_json: opt.JsonOption = False,
 ) -> None:
     """Render the templates (no database needed). Prints the SQL unless --out, --supabase or --json."""
-    result = api.render(workspace(config, pack), out_dir=out_dir, supabase=supabase)
-    if output_format(fmt, as_json) == "json":
+    result = api.render(opt.workspace(config, pack), out_dir=out_dir, supabase=supabase)
+    if opt.output_format(fmt, as_json) == "json":
         echo(json.dumps(render_json(result), indent=2))
     elif out_dir is None and not supabase:
         typer.echo(result.plan.sql, nl=False)

@@ -12,20 +12,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .. import api
 from ..access.report import failure_lines, matrix_table, self_test_table, to_json, to_junit, vocabulary_table
 from ..access.verify import sabotages
-from .options import ConfigOption, DbOption, JsonOption, PackOption, VerifyFormat, output_format, workspace
+from . import options as opt
 from .output import console, echo, handled, show
 
 
 @handled
 def verify_command(
-    config: ConfigOption = None,
-    pack: PackOption = None,
-    db: DbOption = None,
+    config: opt.ConfigOption = None,
+    pack: opt.PackOption = None,
+    db: opt.DbOption = None,
     matrix_path: Annotated[Path | None, typer.Option(
         "--matrix", "-m", metavar="FILE", show_default=False,
         help="Matrix spec (TOML). Default: samia.matrix in the config, else the pack's bundled matrix.")] = None,
-    fmt: Annotated[VerifyFormat, typer.Option("--format", "-f", help="Output format.")] = VerifyFormat.table,
-    as_json: JsonOption = False,
+    fmt: Annotated[opt.VerifyFormat, typer.Option("--format", "-f", help="Output format.")] = opt.VerifyFormat.table,
+    as_json: opt.JsonOption = False,
     self_test: Annotated[bool, typer.Option(
         "--self-test", help="Also plant each known sabotage (rolled back); every one must be caught.")] = False,
     junit_out: Annotated[Path | None, typer.Option(
@@ -36,8 +36,8 @@ def verify_command(
     """Impersonate every persona as PostgREST does and prove the matrix. Without --db: an embedded
     Postgres, bootstrapped, with the schema applied. Exit 0 all hold; 1 a mismatch or an uncaught
     sabotage; 2 bad spec; 4 database."""
-    ws = workspace(config, pack, matrix=matrix_path)
-    chosen = output_format(fmt, as_json)
+    ws = opt.workspace(config, pack, matrix=matrix_path)
+    chosen = opt.output_format(fmt, as_json)
     if list_vocabulary:
         show(vocabulary_table(ws.pack.vocabulary()))
         return

@@ -1,7 +1,7 @@
 """The inventory behind `samia audit`, built on the catalog snapshot (its objects, not copies).
 
-Tables the pack's scope covers (`Pack.inventory_scope`: e.g. the chat tables, profiles and the
-legacy tables) with exact row counts, their foreign keys, policies (those on storage.objects
+Tables the pack's scope covers (`Pack.inventory_scope`: e.g. the pack's tables and the legacy
+tables it knows) with exact row counts, their foreign keys, policies (those on storage.objects
 included), indexes, functions, triggers, every storage bucket with exact object counts, realtime
 publication membership, and the ledger state. Read-only, one repeatable-read snapshot.
 """
@@ -30,10 +30,6 @@ class TableUsage:
     policies: int
     realtime: bool
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.table.key
-
 
 @dataclass(frozen=True)
 class BucketUsage:
@@ -43,10 +39,6 @@ class BucketUsage:
     objects: int
     bytes: int
 
-    @property
-    def key(self) -> tuple[str]:
-        return self.bucket.key
-
 
 @dataclass(frozen=True)
 class LedgerEntry:
@@ -55,10 +47,6 @@ class LedgerEntry:
     checksum: str
     applied_at: str
     applied_by: str
-
-    @property
-    def key(self) -> str:
-        return self.unit
 
 
 @dataclass(frozen=True)

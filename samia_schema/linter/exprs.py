@@ -7,13 +7,15 @@ is involved.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+
+from samia_schema.catalog.model import Policy
 
 # Operators policy comparisons use, by sqlglot node class.
 COMPARISONS: dict[type[exp.Expr], str] = {
@@ -38,6 +40,13 @@ def parse_expr(text: str | None) -> exp.Expr | None:
         return sqlglot.parse_one(text, read="postgres")
     except SqlglotError:
         return None
+
+
+def policy_trees(policies: Iterable[Policy]) -> Iterator[tuple[Policy, tuple[exp.Expr, ...]]]:
+    """Each policy with its parsed USING and WITH CHECK expressions (unparseable ones left out)."""
+    for policy in policies:
+        trees = tuple(t for t in (parse_expr(policy.using), parse_expr(policy.with_check)) if t is not None)
+        yield policy, trees
 
 
 def strip(node: exp.Expr) -> exp.Expr:
@@ -186,13 +195,13 @@ def column_name(node: exp.Expr) -> str | None:
 def implied_by_equality(predicate: str | None, columns: tuple[str, ...]) -> bool:
     """True when a partial-index predicate holds for every row an equality lookup on `columns` finds.
 
-    `col = $1` implies `col is not null`; any other predicate (e.g. `read_at is null`) is not implied.
+    `col = $1` implies `col is not null`; any other predicate (e.g. `archived_at is null`) is not implied.
     A missing predicate is trivially implied.
 
     Example:
-        >>> implied_by_equality("(session_id IS NOT NULL)", ("session_id",))
+        >>> implied_by_equality("(owner_id IS NOT NULL)", ("owner_id",))
         True
-        >>> implied_by_equality("(read_at IS NULL)", ("session_id",))
+        >>> implied_by_equality("(archived_at IS NULL)", ("owner_id",))
         False
     """
     if predicate is None:

@@ -50,7 +50,7 @@ def at_least(level: str, threshold: str) -> bool:
 
 @dataclass(frozen=True)
 class Finding:
-    """What a rule reports: the object (e.g. `public.chat_messages`) and a one-line message."""
+    """What a rule reports: the object (e.g. `public.notes`) and a one-line message."""
 
     object: str
     message: str

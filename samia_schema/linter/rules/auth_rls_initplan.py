@@ -9,7 +9,7 @@ from samia_schema.linter.exprs import (
     is_identity_call,
     is_wrapped,
     iter_calls,
-    parse_expr,
+    policy_trees,
     row_independent,
 )
 from samia_schema.linter.model import Finding, LintContext, Rule
@@ -25,12 +25,9 @@ def _candidate(ctx: LintContext, call: Call) -> bool:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for policy in ctx.linted_policies():
+    for policy, trees in policy_trees(ctx.linted_policies()):
         calls: list[str] = []
-        for text in (policy.using, policy.with_check):
-            tree = parse_expr(text)
-            if tree is None:
-                continue
+        for tree in trees:
             for call in iter_calls(tree):
                 if _candidate(ctx, call) and row_independent(call.node) and not is_wrapped(call.node):
                     calls.append(f"{call.qualified}()")

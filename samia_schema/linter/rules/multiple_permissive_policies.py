@@ -1,7 +1,7 @@
 """Several permissive policies for one table, role and action: each is evaluated for every row.
 
 Policies that pin the same column to disjoint constants (e.g. `bucket_id = 'avatars'` and
-`bucket_id = 'chat-files'` on storage.objects) never match the same row and are not reported.
+`bucket_id = 'avatars'` on storage.objects) never match the same row and are not reported.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from samia_schema.linter.exprs import iter_calls, parse_expr
+from samia_schema.linter.exprs import iter_calls, policy_trees
 from samia_schema.linter.model import Finding, LintContext, Rule
 
 _NAMES = ("user_metadata", "raw_user_meta_data")
@@ -24,12 +24,9 @@ def _direct(tree: exp.Expr) -> bool:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for policy in ctx.linted_policies():
+    for policy, trees in policy_trees(ctx.linted_policies()):
         reasons: list[str] = []
-        for text in (policy.using, policy.with_check):
-            tree = parse_expr(text)
-            if tree is None:
-                continue
+        for tree in trees:
             if _direct(tree):
                 reasons.append("the policy expression")
             for call in iter_calls(tree):

@@ -24,6 +24,16 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _inserts(p: Probe, stmt: sql.Composed, table_name: str,
+             cases: dict[str, dict[str, object]]) -> list[AttemptResult]:
+    """One insert attempt per case, each with a fresh id whose audit row must appear on success."""
+    results = []
+    for name, params in cases.items():
+        new = _new_id()
+        results.append(p.attempt(name, stmt, {"id": new, **params}, audit=AuditExpect(table_name, "insert", new)))
+    return results
+
+
 # --- chat_sessions -----------------------------------------------------------------------------
 def session_insert(p: Probe) -> list[AttemptResult]:
     t = table(p, "chat_sessions")
@@ -31,17 +41,11 @@ def session_insert(p: Probe) -> list[AttemptResult]:
                    "(%(id)s, %(participants)s, %(created_by)s, 'probe')").format(t)
     a, b, c = other_user(p, "other_a"), other_user(p, "other_b"), other_user(p, "other_c")
     me = [p.uid] if p.uid else []
-    cases = {
-        "own": (me + [c], p.uid),
-        "without_self": ([a, b], p.uid),
-        "forged_creator": (me + [a], b),
-    }
-    results = []
-    for name, (participants, creator) in cases.items():
-        new = _new_id()
-        results.append(p.attempt(name, stmt, {"id": new, "participants": participants, "created_by": creator},
-                                 audit=AuditExpect("chat_sessions", "insert", new)))
-    return results
+    return _inserts(p, stmt, "chat_sessions", {
+        "own": {"participants": me + [c], "created_by": p.uid},
+        "without_self": {"participants": [a, b], "created_by": p.uid},
+        "forged_creator": {"participants": me + [a], "created_by": b},
+    })
 
 
 def session_update(p: Probe) -> list[AttemptResult]:
@@ -93,12 +97,8 @@ def message_insert(p: Probe) -> list[AttemptResult]:
             cases["closed_own_session"] = (closed.id, p.uid)
         cases["foreign_session"] = (foreign_session(p).id, p.uid)
     cases["spoof_sender"] = (home_session(p).id, other_user(p, "other_a"))
-    results = []
-    for name, (session, sender) in cases.items():
-        new = _new_id()
-        results.append(p.attempt(name, stmt, {"id": new, "session": session, "sender": sender},
-                                 audit=AuditExpect("chat_messages", "insert", new)))
-    return results
+    return _inserts(p, stmt, "chat_messages",
+                    {name: {"session": session, "sender": sender} for name, (session, sender) in cases.items()})
 
 
 def _message(p: Probe, session: uuid.UUID, sender: uuid.UUID | None, read: bool | None = None,

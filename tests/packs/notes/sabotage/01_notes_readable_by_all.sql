@@ -1,0 +1,2 @@
+-- a `using (true)` read policy on notes: every author reads every note
+create policy sabotage_all on {schema}.notes for select to authenticated using (true);
