@@ -136,11 +136,13 @@ def verify_matrix(conn: psycopg.Connection[Any], pack: Pack, matrix: Matrix, set
 
 @dataclass(frozen=True)
 class Sabotage:
-    """A known sabotage: a SQL file of the pack (its first line describes it)."""
+    """A known sabotage: a SQL file of the pack. Its first line describes it; a `-- caught by:
+    resource.operation` line names the cell that must fail when it is planted."""
 
     name: str
     description: str
     template: str
+    caught_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,8 @@ def sabotages(directory: Path | None) -> tuple[Sabotage, ...]:
     found = []
     for path in sorted(directory.glob("*.sql")):
         text = path.read_text(encoding="utf-8")
-        found.append(Sabotage(path.stem, text.splitlines()[0].removeprefix("--").strip(), text))
+        cells = tuple(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("-- caught by:"))
+        found.append(Sabotage(path.stem, text.splitlines()[0].removeprefix("--").strip(), text, cells))
     return tuple(found)
 
 

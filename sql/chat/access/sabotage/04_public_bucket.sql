@@ -1,2 +1,3 @@
 -- the chat bucket made public
+-- caught by: bucket.settings
 update storage.buckets set public = true where id = {bucket};

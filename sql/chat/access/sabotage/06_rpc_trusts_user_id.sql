@@ -1,4 +1,5 @@
 -- an RPC that trusts a user id argument: send_chat_message(p_sender_id, ...) as security definer
+-- caught by: rpc.surface
 create function {schema}.send_chat_message(p_sender_id uuid, p_session_id uuid, p_content text)
 returns uuid language sql security definer set search_path = ''
 as $fn$
