@@ -162,6 +162,7 @@ def test_readme_links_and_commands_exist() -> None:
             continue
         assert (REPO / target).exists(), target
     assert "reference/access-matrix.md" not in readme and "../shared" not in readme
+    assert "consolidation report" not in readme
     matrix = (REPO / "samia_schema" / "packs" / "chat" / "default_matrix.toml").read_text()
     assert "shared/reference" not in matrix
     assert (REPO / "docs" / "access-matrix.md").is_file()
