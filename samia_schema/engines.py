@@ -11,7 +11,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,10 +137,12 @@ def _wait_ready(cluster: EmbeddedCluster, process: subprocess.Popen[bytes], log:
 
 
 @contextmanager
-def embedded_postgres(bin_dir: Path | None = None) -> Iterator[EmbeddedCluster]:
+def embedded_postgres(bin_dir: Path | None = None,
+                      settings: Mapping[str, str] | None = None) -> Iterator[EmbeddedCluster]:
     """Start a throwaway cluster (unix socket only, no TCP); stop and delete it on exit.
 
     Runs as an unprivileged user when started as root (Postgres refuses to run as root).
+    `settings` override the server settings (e.g. `{"max_connections": "100"}` for a load test).
 
     Example:
         >>> with embedded_postgres() as pg:
@@ -163,7 +165,7 @@ def embedded_postgres(bin_dir: Path | None = None) -> Iterator[EmbeddedCluster]:
         _run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
               "--locale=C", "--no-sync"], user, "initdb")
         options: list[str] = []
-        for key, value in {**_SERVER_SETTINGS, "unix_socket_directories": str(sock)}.items():
+        for key, value in {**_SERVER_SETTINGS, **(settings or {}), "unix_socket_directories": str(sock)}.items():
             options += ["-c", f"{key}={value}"]
         with open(log, "wb") as log_file:
             process = subprocess.Popen(
