@@ -15,9 +15,10 @@ from psycopg import sql
 from .errors import DatabaseError, first_line
 
 API_ROLES = ("anon", "authenticated", "service_role")
-_REQUEST_GUCS = ("request.jwt.claims", "request.jwt.claim.sub", "request.jwt.claim.role",
+# `role` first: set_config('role', …, true) is SET LOCAL ROLE (checked against membership as SET ROLE is)
+_REQUEST_GUCS = ("role", "request.jwt.claims", "request.jwt.claim.sub", "request.jwt.claim.role",
                  "request.jwt.claim.email", "request.headers", "request.method", "request.path")
-# one round trip for every request GUC; names are constants, values are parameters
+# one round trip for the role and every request GUC; names are constants, values are parameters
 _SET_REQUEST = sql.SQL("select {}").format(sql.SQL(", ").join(
     sql.SQL("set_config({}, {}, true)").format(sql.Literal(name), sql.Placeholder(name)) for name in _REQUEST_GUCS
 ))
@@ -90,17 +91,30 @@ def impersonate(
         >>> with impersonate(conn, "authenticated", {"sub": uid, "role": "authenticated"}) as c:
         ...     c.execute("select auth.uid()").fetchone()
     """
-    claims = dict(claims or {})
     with conn.transaction(force_rollback=True):
-        conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
-        settings: dict[str, str] = {
-            "request.jwt.claims": json.dumps(claims),
-            "request.jwt.claim.sub": str(claims.get("sub") or ""),
-            "request.jwt.claim.role": str(claims.get("role") or role),
-            "request.jwt.claim.email": str(claims.get("email") or ""),
-            "request.headers": json.dumps(dict(headers or {})),
-            "request.method": method,
-            "request.path": path,
-        }
-        conn.execute(_SET_REQUEST, settings)
+        set_request(conn, role, claims, headers, method=method, path=path)
         yield conn
+
+
+def set_request(
+    conn: psycopg.Connection[Any],
+    role: str,
+    claims: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    method: str = "POST",
+    path: str = "/rest/v1/rpc",
+) -> None:
+    """In the caller's (sub)transaction, and in one round trip: the role, the JWT claims (both GUC
+    styles), the request headers, method and path — all transaction-local, as PostgREST sets them."""
+    claims = dict(claims or {})
+    conn.execute(_SET_REQUEST, {
+        "role": role,
+        "request.jwt.claims": json.dumps(claims),
+        "request.jwt.claim.sub": str(claims.get("sub") or ""),
+        "request.jwt.claim.role": str(claims.get("role") or role),
+        "request.jwt.claim.email": str(claims.get("email") or ""),
+        "request.headers": json.dumps(dict(headers or {})),
+        "request.method": method,
+        "request.path": path,
+    })

@@ -231,10 +231,16 @@ def test_cli_verify_formats_and_exit_codes(verified_db: str, tmp_path: Path) -> 
     assert result.exit_code == 2
 
 
-def test_cli_self_test(verified_db: str) -> None:
-    result = CliRunner().invoke(app, ["verify", "--db", verified_db, "--self-test", "--format", "json"])
+def test_cli_self_test(fresh_dsn: str) -> None:
+    """The CLI's --self-test output (table and JSON). The chat pack's sabotages are proven by the
+    library fixture above; the CLI path is the same for every pack, so the small notes pack runs it."""
+    notes = ["--pack", str(REPO / "tests" / "packs" / "notes"), "-c", str(REPO / "tests" / "fixtures" / "empty.toml")]
+    runner = CliRunner(env={"SAMIA_MIGRATIONS_DIR": "/nonexistent-notes"})
+    assert runner.invoke(app, ["apply", *notes, "--db", fresh_dsn]).exit_code == 0
+    result = runner.invoke(app, ["verify", *notes, "--db", fresh_dsn, "--self-test", "--format", "json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     jsonschema.validate(body, REPORT_SCHEMA)
-    assert body["self_test"]["kill_rate"] == 1.0
-    assert len(body["self_test"]["sabotages"]) == len(SABOTAGES)
+    assert body["self_test"]["kill_rate"] == 1.0 and len(body["self_test"]["sabotages"]) == 3
+    table = runner.invoke(app, ["verify", *notes, "--db", fresh_dsn, "--self-test"])
+    assert table.exit_code == 0 and "self-test kill rate: 3/3" in table.stdout

@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from ..config import Settings
-from ..db import impersonate
+from ..db import set_request
 from ..errors import first_line
 from ..packs.base import AuditTrail, World
 from .matrix import Persona
@@ -43,6 +43,7 @@ class Probe:
     claims: dict[str, Any]
     settings: Any  # the pack's Settings subclass
     trail: AuditTrail | None = None
+    mark: int = 0  # the trail's position after seeding: every attempt is rolled back, so it holds
 
     def attempt(
         self,
@@ -56,43 +57,41 @@ class Probe:
         """Run `statement` as the persona; success = no error and at least one row affected/returned.
 
         `verify` (run as the bypass role afterwards, same params) must return true for success.
-        `audit` is what the pack's trail expects of a success; a failure must leave no audit row.
-        Everything is rolled back.
+        `audit` is what the pack's trail expects of a success; a write that did not happen must leave
+        no audit row. Everything is rolled back (one savepoint per attempt).
         """
         conn = self.conn
-        mark = self.trail.mark(conn) if self.trail else 0
-        with impersonate(conn, self.persona.role, self.claims, PROBE_HEADERS):
-            try:
-                with conn.transaction():
-                    cur = conn.execute(statement, params)
-                    affected = cur.rowcount
-                    if cur.description is not None:
-                        rows = cur.fetchall()
-                        affected = len([r for r in rows if r[0] is not None])
-                succeeded = affected > 0
-                detail = f"{affected} row(s)"
-            except psycopg.Error as exc:
-                succeeded = False
-                detail = first_line(exc)
-            conn.execute("reset role")
-            if succeeded and verify is not None:
-                row = conn.execute(verify, params).fetchone()
-                if not (row and row[0]):
-                    succeeded, detail = False, f"{detail}; effect not as intended"
-            problem = self.trail.problem(conn, mark, succeeded, audit, self.uid) if self.trail else None
+        problem: str | None = None
+        try:
+            with conn.transaction(force_rollback=True):
+                set_request(conn, self.persona.role, self.claims, PROBE_HEADERS)
+                cur = conn.execute(statement, params)
+                affected = cur.rowcount
+                if cur.description is not None:
+                    affected = len([r for r in cur.fetchall() if r[0] is not None])
+                succeeded, detail = affected > 0, f"{affected} row(s)"
+                conn.execute("reset role")
+                if succeeded and verify is not None:
+                    row = conn.execute(verify, params).fetchone()
+                    if not (row and row[0]):
+                        succeeded, detail = False, f"{detail}; effect not as intended"
+                if self.trail is not None:
+                    problem = self.trail.problem(conn, self.mark, succeeded, audit, self.uid)
+        except psycopg.Error as exc:  # refused: the savepoint rolled back, and with it any audit row
+            succeeded, detail = False, first_line(exc)
         return AttemptResult(name, succeeded, detail, problem)
 
     def visible(self, statement: sql.SQL | sql.Composed, params: Mapping[str, Any] | None = None) -> set[Any] | None:
         """Ids the persona can read with `statement`; None when the read is refused outright."""
-        with impersonate(self.conn, self.persona.role, self.claims, PROBE_HEADERS):
-            try:
-                with self.conn.transaction():
-                    return {r[0] for r in self.conn.execute(statement, params).fetchall()}
-            except psycopg.errors.InsufficientPrivilege:
-                return None
+        try:
+            with self.conn.transaction(force_rollback=True):
+                set_request(self.conn, self.persona.role, self.claims, PROBE_HEADERS)
+                return {r[0] for r in self.conn.execute(statement, params).fetchall()}
+        except psycopg.errors.InsufficientPrivilege:
+            return None
 
 
 def new_probe(conn: psycopg.Connection[Any], world: World, persona: Persona, claims: dict[str, Any],
-              settings: Settings, trail: AuditTrail | None) -> Probe:
+              settings: Settings, trail: AuditTrail | None, mark: int = 0) -> Probe:
     """A probe for `persona` in `world` (its uid, if it has one, from `world.users`)."""
-    return Probe(conn, world, persona, world.users.get(persona.name), claims, settings, trail)
+    return Probe(conn, world, persona, world.users.get(persona.name), claims, settings, trail, mark)

@@ -104,9 +104,10 @@ def run_cells(conn: psycopg.Connection[Any], pack: Pack, matrix: Matrix, setting
         if sabotage_sql:
             execute_script(conn, sabotage_sql, label="sabotage")
         cache: dict[Hashable, tuple[str, str]] = {}
+        mark = trail.mark(conn) if trail else 0  # attempts roll back: the trail's end stays here
         for persona in matrix.personas:
             claims = pack.claims_for(persona, world.users.get(persona.name), settings)
-            probe = new_probe(conn, world, persona, claims, settings, trail)
+            probe = new_probe(conn, world, persona, claims, settings, trail, mark)
             for e in (x for x in matrix.expectations if x.persona == persona.name):
                 outcomes.append(_cell(e, pack, probe, cache, matrix))
                 if progress:
