@@ -103,9 +103,19 @@ class EmbeddedCluster:
 
 
 def _run(cmd: list[str], user: str | None, what: str) -> None:
-    result = subprocess.run(cmd, user=user, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        last = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["no output"]
+    """Run a setup tool (initdb) in its own process group: interrupted, the whole group is killed,
+    so that no child it spawned (initdb's bootstrap backend) keeps writing into a directory we remove."""
+    process = subprocess.Popen(cmd, user=user, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        stdout, stderr = process.communicate()
+    except BaseException:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    if process.returncode != 0:
+        last = (stderr.strip() or stdout.strip()).splitlines()[-1:] or ["no output"]
         raise EngineError(f"{what} failed: {last[0]}")
 
 

@@ -7,6 +7,7 @@ fit: tables take the width of their content, so that no identifier is ever split
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ import typer
 from rich.console import Console, RenderableType
 
 from ..errors import SamiaError, first_line
+from . import Interrupted
 
 F = TypeVar("F", bound=Callable[..., Any])
 _UNBOUNDED = 100_000  # a non-terminal has no width: measure the content instead
@@ -51,6 +53,7 @@ def handled(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             return func(*args, **kwargs)
         except SamiaError as exc:
             raise fail(str(exc), exc.exit_code) from None
@@ -58,7 +61,8 @@ def handled(func: F) -> F:
             raise fail(f"database: {first_line(exc)}", 4) from None
         except OSError as exc:  # files we were asked to write or read
             raise fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 2) from None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):
+            sys.stdout.flush()
             sys.stderr.write("samia: interrupted\n")
             raise typer.Exit(130) from None
 
