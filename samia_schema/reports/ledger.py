@@ -9,27 +9,36 @@ from rich.markup import escape
 
 from ..api import ApplyReport, PlanReport, RenderResult
 from ..catalog import change_to_dict
-from ..ledger import UnitStatus
+from ..history import ForeignMigration, UnitStatus
 from . import new_table
 
-_COLORS = {"new": "yellow", "changed": "yellow", "applied": "green", "drift": "red"}
+_COLORS = {"new": "yellow", "changed": "yellow", "reverted": "yellow", "unrecorded": "yellow", "applied": "green",
+           "drift": "red", "pending": "yellow", "remote only": "red"}
+_FOREIGN_HINT = {"pending": "not applied: supabase db push",
+                 "remote only": "recorded without a file: supabase migration fetch, or repair --status reverted"}
 
 
 def status_json(s: UnitStatus) -> dict[str, Any]:
-    return {"unit": s.name, "version": s.version, "status": s.status, "checksum": s.checksum,
-            "recorded_checksum": s.recorded_checksum, "destructive": s.destructive}
+    return {"unit": s.name, "version": s.version or None, "status": s.status, "checksum": s.checksum,
+            "recorded_checksum": s.recorded_checksum, "destructive": s.destructive, "unrecorded": list(s.unrecorded)}
+
+
+def foreign_json(f: ForeignMigration) -> dict[str, Any]:
+    return {"version": f.version, "name": f.name, "status": f.status, "file": str(f.path) if f.path else None}
 
 
 def render_json(result: RenderResult) -> dict[str, Any]:
     return {"units": [{"name": u.name, "checksum": u.checksum, "bytes": len(u.sql.encode()),
                        "source": str(u.source) if u.source else None} for u in result.plan.units],
-            "written": [str(p) for p in result.written]}
+            "written": [str(p) for p in result.written],
+            "rewritten": [str(p) for p in (result.migrations.rewritten if result.migrations else ())]}
 
 
 def plan_json(report: PlanReport) -> dict[str, Any]:
     return {"database": report.database, "units": [status_json(s) for s in report.statuses],
             "pending": [s.name for s in report.pending],
             "overrides": [{"unit": u, "template": str(src), "overrides": str(old)} for u, src, old in report.overrides],
+            "not_ours": [foreign_json(f) for f in report.foreign], "blocked": report.blocked,
             "live_drift": [change_to_dict(c) for c in report.drift]}
 
 
@@ -37,13 +46,24 @@ def plan_view(report: PlanReport) -> RenderableType:
     table = new_table(f"plan for {report.database}", [("unit", "id"), ("version", "id"), ("status", "id"),
                                                       ("checksum", "id"), ("destructive", "flag")])
     for s in report.statuses:
-        table.add_row(s.name, s.version, f"[{_COLORS[s.status]}]{s.status}[/]", s.checksum[:12],
+        table.add_row(s.name, s.version or "-", f"[{_COLORS[s.status]}]{s.status}[/]", s.checksum[:12],
                       "yes" if s.destructive else "")
     parts: list[RenderableType] = [table]
     for unit, source, replaced in report.overrides:
         parts.append(escape(f"{unit}: {source} overrides the pack's {replaced.name}"))
+    if report.foreign:
+        foreign = new_table("migrations that are not samia's (never run or recorded by samia)",
+                            [("migration", "id"), ("status", "id"), ("to do", "text")])
+        for f in report.foreign:
+            foreign.add_row(escape(f.file_name), f"[{_COLORS[f.status]}]{f.status}[/]", _FOREIGN_HINT.get(f.status, ""))
+        parts.append(foreign)
+    if not report.tracked:
+        parts.append("no samia migration files: units are recorded in samia.ledger only (samia render --supabase "
+                     "writes them)")
     pending = report.pending
     parts.append(f"{len(pending)} unit(s) pending" if pending else "nothing to apply")
+    if report.blocked:
+        parts.append(escape(f"apply would refuse: {report.blocked}"))
     if report.drift:
         drift = new_table("live objects that drifted from the templates (fix with: samia diff --sql)",
                           [("change", "id"), ("object", "id"), ("name", "id"), ("details", "text")])
