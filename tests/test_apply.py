@@ -85,7 +85,8 @@ def test_failure_in_third_unit_changes_nothing(fresh_dsn: str, settings: Any, tm
     plan = render(settings, _broken_copy(tmp_path, 2, "select 1 / 0;"))
     with psycopg.connect(fresh_dsn, autocommit=True) as conn:
         before = state(conn)
-        with pytest.raises(DatabaseError, match=r"unit 020_tables \(statement \d+ of \d+\): division by zero \(SQLSTATE 22012\)"):
+        failed = r"unit 020_tables \(statement \d+ of \d+\): division by zero \(SQLSTATE 22012\)"
+        with pytest.raises(DatabaseError, match=failed):
             apply(conn, plan, settings)
         assert state(conn) == before
         assert conn.execute("select to_regclass('public.chat_sessions')").fetchone() == (None,)

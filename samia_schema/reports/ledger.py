@@ -19,7 +19,7 @@ _FOREIGN_HINT = {"pending": "not applied: supabase db push",
 
 
 def status_json(s: UnitStatus) -> dict[str, Any]:
-    return {"unit": s.name, "version": s.version or None, "status": s.status, "checksum": s.checksum,
+    return {"unit": s.name, "version": s.version, "status": s.status, "checksum": s.checksum,
             "recorded_checksum": s.recorded_checksum, "destructive": s.destructive, "unrecorded": list(s.unrecorded)}
 
 
