@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
 from .migrations import LocalHistory, MigrationFile
 from .resources import static_sql
@@ -59,11 +58,7 @@ class Recorded:
     statements: tuple[str, ...] | None
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
-    unit: str
-    version: str
-    checksum: str
+Applications = tuple[tuple[str, str], ...]  # one unit's samia.ledger rows: (version, checksum), oldest first
 
 
 @dataclass(frozen=True)
@@ -145,46 +140,46 @@ def read_recorded(conn: psycopg.Connection[Any]) -> dict[str, Recorded]:
     return found
 
 
-def read_ledger(conn: psycopg.Connection[Any]) -> tuple[LedgerEntry, ...]:
-    """samia.ledger, oldest first (none when it does not exist)."""
+def read_ledger(conn: psycopg.Connection[Any]) -> dict[str, Applications]:
+    """samia.ledger by unit (empty when it does not exist)."""
     if not _presence(conn)[0]:
-        return ()
-    with conn.cursor(row_factory=dict_row) as cur:
-        return tuple(LedgerEntry(r["unit"], r["version"], r["checksum"])
-                     for r in cur.execute(static_sql("history/ledger.sql")).fetchall())
+        return {}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for unit, version, digest in conn.execute(static_sql("history/ledger.sql")).fetchall():
+        found.setdefault(unit, []).append((version, digest))
+    return {unit: tuple(rows) for unit, rows in found.items()}
 
 
 def _tracked_status(unit: Unit, files: tuple[MigrationFile, ...], recorded: dict[str, Recorded],
-                    entries: list[LedgerEntry]) -> tuple[str, str | None, tuple[str, ...]]:
+                    applications: Applications) -> tuple[str, str | None, tuple[str, ...]]:
     newest = recorded.get(files[-1].version)
     unrecorded = tuple(f.version for f in files if f.version not in recorded)
-    latest = entries[-1] if entries else None
+    was = applications[-1][1] if applications else None
     if newest is not None and newest.statements is not None and not same_statements(newest.statements, unit.sql):
-        under = next((e.checksum for e in reversed(entries) if e.version == files[-1].version), None)
+        under = next((digest for version, digest in reversed(applications) if version == files[-1].version), None)
         return "drift", under, unrecorded
     if newest is not None:
         return ("reverted" if unrecorded else "applied"), files[-1].checksum, unrecorded
-    was = latest.checksum if latest else None
-    if latest is None and len(unrecorded) == len(files):
+    if was is None and len(unrecorded) == len(files):
         return "new", None, unrecorded
-    if latest is None or latest.checksum != unit.checksum:
+    if was != unit.checksum:
         return "changed", was, unrecorded
-    if any(e.version in unrecorded for e in entries):
+    if any(version in unrecorded for version, _ in applications):
         return "reverted", was, unrecorded
     return "unrecorded", was, unrecorded
 
 
 def unit_statuses(plan: Plan, local: LocalHistory, recorded: dict[str, Recorded],
-                  ledger: tuple[LedgerEntry, ...]) -> tuple[UnitStatus, ...]:
+                  ledger: dict[str, Applications]) -> tuple[UnitStatus, ...]:
     """Each unit against both histories (pure: no database access)."""
     statuses = []
     for unit in plan.units:
-        entries = [e for e in ledger if e.unit == unit.name]
+        applications = ledger.get(unit.name, ())
         files = local.files(unit.name)
         if files:
-            status, was, unrecorded = _tracked_status(unit, files, recorded, entries)
+            status, was, unrecorded = _tracked_status(unit, files, recorded, applications)
         else:
-            was = entries[-1].checksum if entries else None
+            was = applications[-1][1] if applications else None
             status = "new" if was is None else "applied" if was == unit.checksum else "changed"
             unrecorded = ()
         statuses.append(UnitStatus(unit.name, local.version(unit.name), unit.checksum, status, was,

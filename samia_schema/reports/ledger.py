@@ -79,7 +79,7 @@ def apply_json(report: ApplyReport) -> dict[str, Any]:
     r = report.result
     return {"database": report.database, "dry_run": r.dry_run, "applied": list(r.applied),
             "seconds": round(r.seconds, 3), "units": [status_json(s) for s in r.statuses],
-            "summary": report.created or None}
+            "not_ours": [foreign_json(f) for f in r.foreign], "summary": report.created or None}
 
 
 def apply_view(report: ApplyReport) -> RenderableType:
@@ -87,9 +87,13 @@ def apply_view(report: ApplyReport) -> RenderableType:
     verb = "would apply" if r.dry_run else "applied"
     line = (f"{verb} {len(r.applied)} unit(s) to {report.database} in {r.seconds:.2f}s: " + ", ".join(r.applied)
             if r.applied else f"nothing to apply on {report.database}")
-    if not report.created:
-        return line
-    table = new_table("created (counted from the catalogs)", [("object", "id"), ("count", "num")])
-    for key, value in report.created.items():
-        table.add_row(key.replace("_", " "), str(value))
-    return Group(line, table)
+    waiting = [f.file_name for f in r.foreign if f.status != "applied"]
+    parts: list[RenderableType] = [line]
+    if waiting:
+        parts.append(escape(f"not samia's and not applied (samia never runs them): {', '.join(waiting)}"))
+    if report.created:
+        table = new_table("created (counted from the catalogs)", [("object", "id"), ("count", "num")])
+        for key, value in report.created.items():
+            table.add_row(key.replace("_", " "), str(value))
+        parts.append(table)
+    return parts[0] if len(parts) == 1 else Group(*parts)
