@@ -60,8 +60,10 @@ def plan_view(report: PlanReport) -> RenderableType:
     if not report.tracked:
         parts.append("no samia migration files: units are recorded in samia.ledger only (samia render --supabase "
                      "writes them)")
-    pending = report.pending
+    pending, waiting = report.pending, report.foreign_pending
     parts.append(f"{len(pending)} unit(s) pending" if pending else "nothing to apply")
+    if waiting:
+        parts.append(f"{len(waiting)} migration(s) that are not samia's need the Supabase CLI (see above)")
     if report.blocked:
         parts.append(escape(f"apply would refuse: {report.blocked}"))
     if report.drift:
