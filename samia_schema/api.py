@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     from .access.matrix import Expectation, Matrix
     from .access.verify import Report, SabotageResult
     from .catalog import Catalog, Change, Statement
+    from .history import ForeignMigration, UnitStatus
     from .inventory import AuditReport
-    from .ledger import ApplyResult, UnitStatus
+    from .ledger import ApplyResult
     from .linter import Violation
+    from .migrations import WrittenMigrations
 
 
 # --- render -----------------------------------------------------------------------------------
@@ -38,11 +40,19 @@ if TYPE_CHECKING:
 class RenderResult:
     plan: Plan
     written: tuple[Path, ...] = ()
-    migrations_written: bool = False
+    migrations: WrittenMigrations | None = None  # with `supabase`: new and rewritten migration files
+
+    @property
+    def migrations_written(self) -> bool:
+        return bool(self.migrations and self.migrations.paths)
 
 
 def render(ws: Workspace, *, out_dir: Path | None = None, supabase: bool = False) -> RenderResult:
-    """Render the templates; optionally write one file per unit and the Supabase migrations."""
+    """Render the templates; optionally write one file per unit and the Supabase migrations.
+
+    With `supabase`, a unit whose rendering changed gets a new migration file and its older files
+    are rewritten to the same rendering (docs/migration-history.md); the user's files are untouched.
+    """
     from .migrations import write_supabase_migrations
 
     written: list[Path] = []
@@ -52,10 +62,8 @@ def render(ws: Workspace, *, out_dir: Path | None = None, supabase: bool = False
             path = out_dir / f"{unit.name}.sql"
             path.write_text(unit.sql, encoding="utf-8")
             written.append(path)
-    migrations: tuple[Path, ...] = ()
-    if supabase:
-        migrations = write_supabase_migrations(ws.plan, ws.settings.migrations_dir)
-    return RenderResult(ws.plan, tuple(written) + migrations, bool(migrations))
+    migrations = write_supabase_migrations(ws.plan, ws.settings.migrations_dir) if supabase else None
+    return RenderResult(ws.plan, tuple(written) + (migrations.paths if migrations else ()), migrations)
 
 
 # --- plan -------------------------------------------------------------------------------------
@@ -66,14 +74,22 @@ class PlanReport:
     drift: tuple[Change, ...] = ()
     drift_checked: bool = False
     overrides: tuple[tuple[str, Path, Path], ...] = ()  # (unit, user template, pack template replaced)
+    foreign: tuple[ForeignMigration, ...] = ()  # migrations that are not samia's
+    blocked: str | None = None  # why apply would refuse to record now (the CLI's version order)
+    tracked: bool = False  # samia's units have migration files
 
     @property
     def pending(self) -> tuple[UnitStatus, ...]:
         return tuple(s for s in self.statuses if s.pending or s.status == "drift")
 
     @property
+    def foreign_pending(self) -> tuple[ForeignMigration, ...]:
+        """The user's files not applied yet, and rows without a file (`supabase db push` refuses those)."""
+        return tuple(f for f in self.foreign if f.status != "applied")
+
+    @property
     def clean(self) -> bool:
-        return not self.pending and not self.drift
+        return not self.pending and not self.drift and not self.foreign_pending
 
 
 def _overrides(ws: Workspace) -> tuple[tuple[str, Path, Path], ...]:
@@ -82,16 +98,18 @@ def _overrides(ws: Workspace) -> tuple[tuple[str, Path, Path], ...]:
 
 
 def plan(ws: Workspace, db: str | None = None, *, drift: bool = True, shadow: str | None = None) -> PlanReport:
-    """What `apply` would run on the database, and live objects that drifted from the templates."""
+    """What `apply` would run on the database, the migrations that are not samia's, and live objects
+    that drifted from the templates."""
     from .ledger import plan_status
 
     dsn = ws.dsn(db)
     assert dsn is not None
     with ws.database(dsn) as target, _guarded("plan"), target.connect() as conn:
-        statuses = plan_status(conn, ws.plan, ws.settings.migrations_dir)
-        applied_before = any(s.status != "new" for s in statuses)
+        history = plan_status(conn, ws.plan, ws.settings.migrations_dir)
+        applied_before = any(s.status != "new" for s in history.units)
         changes = live_drift(ws, conn, shadow) if drift and applied_before else ()
-    return PlanReport(target.label, statuses, changes, drift and applied_before, _overrides(ws))
+    return PlanReport(target.label, history.units, changes, drift and applied_before, _overrides(ws),
+                      history.foreign, history.order_conflict(), history.tracked)
 
 
 def live_drift(ws: Workspace, conn: psycopg.Connection[Any], shadow: str | None = None,

@@ -1,56 +1,34 @@
-"""Plan and apply: advisory lock, one transaction, a checksum ledger Supabase's CLI agrees with.
+"""Plan and apply: advisory lock, one transaction, one migration history with the Supabase CLI.
 
 `apply_plan` is the one place the Supabase bootstrap and the units are executed: every command,
-fixture and shadow database goes through it.
+fixture and shadow database goes through it. A unit runs statement by statement, split as the
+Supabase CLI splits its migration file, and is recorded in samia.ledger and (when it has
+migration files) in supabase_migrations.schema_migrations, one row per file, as the CLI records
+them (docs/migration-history.md).
 """
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
 from . import __version__
 from .config import Settings
 from .db import execute_script
-from .errors import DatabaseError, DestructiveChangeRefused, LedgerDriftError, first_line
-from .migrations import Versioned, assign_versions, migration_name
+from .errors import ConfigError, DatabaseError, DestructiveChangeRefused, LedgerDriftError, first_line
+from .history import ForeignMigration, History, UnitStatus, is_destructive, read_history
+from .migrations import LocalHistory, local_history
 from .resources import static_sql
-from .units import Plan
+from .splitting import split_statements
+from .units import Plan, Unit
+
+__all__ = ["APPLY_LOCK_KEY", "ApplyResult", "UnitStatus", "apply_plan", "bootstrap", "is_destructive", "plan_status"]
 
 APPLY_LOCK_KEY = 7_262_846_321  # one advisory lock for every samia apply on a database
-_DESTRUCTIVE = re.compile(
-    r"^\s*(drop\s+(table|schema|view|materialized\s+view|type|sequence)\b|truncate\b|delete\s+from\b"
-    r"|alter\s+table\s+[^;]*\bdrop\s+(column\b|constraint\b))",
-    re.IGNORECASE | re.MULTILINE,
-)
-_COMMENT = re.compile(r"--[^\n]*")
-
-
-def is_destructive(sql_text: str) -> bool:
-    """True when a unit drops or deletes data (dropping and recreating a policy is not)."""
-    return bool(_DESTRUCTIVE.search(_COMMENT.sub("", sql_text)))
-
-
-@dataclass(frozen=True)
-class UnitStatus:
-    """Where one unit stands against the ledger: new, changed, applied or drift."""
-
-    name: str
-    version: str
-    checksum: str
-    status: str
-    recorded_checksum: str | None
-    destructive: bool
-
-    @property
-    def pending(self) -> bool:
-        return self.status in ("new", "changed")
 
 
 @dataclass(frozen=True)
@@ -59,6 +37,7 @@ class ApplyResult:
     applied: tuple[str, ...]
     dry_run: bool
     seconds: float
+    foreign: tuple[ForeignMigration, ...] = ()
 
 
 def bootstrap(conn: psycopg.Connection[Any]) -> None:
@@ -66,67 +45,46 @@ def bootstrap(conn: psycopg.Connection[Any]) -> None:
     execute_script(conn, static_sql("bootstrap.sql"), label="bootstrap")
 
 
-def _ledger_rows(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
-    row = conn.execute("select to_regclass('samia.ledger') is not null").fetchone()
-    if not row or not row[0]:
-        return []
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute("select unit, version, checksum from samia.ledger order by id").fetchall()
+def plan_status(conn: psycopg.Connection[Any], plan: Plan, migrations_dir: Path | None) -> History:
+    """What `apply` would do, without taking the lock or changing anything.
+
+    Example:
+        >>> [s.status for s in plan_status(conn, ws.plan, ws.settings.migrations_dir).units][:2]
+        ['applied', 'applied']
+    """
+    return read_history(conn, plan, local_history(plan, migrations_dir))
 
 
-def unit_statuses(conn: psycopg.Connection[Any], versioned: tuple[Versioned, ...]) -> tuple[UnitStatus, ...]:
-    """Compare each versioned unit with the ledger."""
-    rows = _ledger_rows(conn)
-    latest = {r["unit"]: r for r in rows}
-    recorded = {(r["unit"], r["version"]): r["checksum"] for r in rows}
-    statuses = []
-    for v in versioned:
-        name, digest = v.unit.name, v.unit.checksum
-        under_version = recorded.get((name, v.version))
-        last = latest.get(name)
-        if under_version is not None and under_version != digest:
-            status = "drift"
-        elif last is None:
-            status = "new"
-        elif last["checksum"] == digest:
-            status = "applied"
-        else:
-            status = "changed"
-        statuses.append(UnitStatus(
-            name, v.version, digest, status, last["checksum"] if last else None, is_destructive(v.unit.sql)
-        ))
-    return tuple(statuses)
-
-
-def _recorded_max(conn: psycopg.Connection[Any]) -> str | None:
-    row = conn.execute("select to_regclass('supabase_migrations.schema_migrations') is not null").fetchone()
-    if not row or not row[0]:
-        return None
-    found = conn.execute("select max(version) from supabase_migrations.schema_migrations"
-                         " where version ~ '^[0-9]{14}$'").fetchone()
-    return found[0] if found else None
-
-
-def _versions(conn: psycopg.Connection[Any], plan: Plan, migrations_dir: Path | None) -> tuple[Versioned, ...]:
-    """Versions for the plan: a unit without a migration file keeps the version it was applied under."""
-    rows = _ledger_rows(conn)
-    recorded = {r["unit"]: (r["version"], r["checksum"]) for r in rows}  # latest row per unit wins
-    return assign_versions(plan, migrations_dir, _recorded_max(conn), recorded)
-
-
-def plan_status(conn: psycopg.Connection[Any], plan: Plan, migrations_dir: Path | None) -> tuple[UnitStatus, ...]:
-    """What `apply` would do, without taking the lock or changing anything."""
-    return unit_statuses(conn, _versions(conn, plan, migrations_dir))
-
-
-def _raise_on_drift(statuses: tuple[UnitStatus, ...]) -> None:
-    drift = [s for s in statuses if s.status == "drift"]
+def _refuse(history: History, allow_destructive: bool) -> None:
+    """Drift (exit 5), an order the CLI would refuse (exit 2), destructive units (exit 3)."""
+    drift = [s for s in history.units if s.status == "drift"]
     if drift:
         names = ", ".join(f"{s.name} (version {s.version})" for s in drift)
         raise LedgerDriftError(
             f"ledger drift: {names} changed after it was applied under the same version; "
             "write a new migration (samia render --supabase) instead of editing an applied one"
         )
+    conflict = history.order_conflict()
+    if conflict:
+        raise ConfigError(f"apply refused: {conflict}")
+    destructive = [s.name for s in history.units if s.pending and s.destructive]
+    if destructive and not allow_destructive:
+        raise DestructiveChangeRefused(
+            f"destructive units refused: {', '.join(destructive)} (pass --allow-destructive)")
+
+
+def run_unit(conn: psycopg.Connection[Any], unit: Unit) -> None:
+    """Run a unit's statements one by one, as `supabase db push` runs its migration file."""
+    statements = split_statements(unit.sql)
+    for number, statement in enumerate(statements, 1):
+        execute_script(conn, statement, label=f"unit {unit.name} (statement {number} of {len(statements)})")
+
+
+def record_unit(conn: psycopg.Connection[Any], unit: Unit, status: UnitStatus, local: LocalHistory) -> None:
+    """samia.ledger gets the application; schema_migrations a row for every file of the unit."""
+    conn.execute(static_sql("history/record_unit.sql"), (unit.name, status.version, unit.checksum, __version__))
+    for file in local.files(unit.name):
+        conn.execute(static_sql("history/record_migration.sql"), (file.version, file.name, list(file.statements)))
 
 
 def apply_plan(
@@ -142,15 +100,16 @@ def apply_plan(
     """Bootstrap the missing Supabase parts and apply every pending unit, in one transaction.
 
     `conn` must be in autocommit mode (the transaction is managed here). The advisory lock is taken
-    first; a failure anywhere leaves the schema and the ledger exactly as they were. `dry_run` runs
-    everything, the bootstrap included, then rolls back.
+    first; a failure anywhere leaves the schema and both histories exactly as they were. `dry_run`
+    runs everything, the bootstrap included, then rolls back. Stale migration files are refused
+    before anything runs.
 
     Example:
         >>> apply_plan(connect(dsn, autocommit=True), ws.plan, ws.settings).applied
         ('000_schemas', '010_tables', ...)
     """
     started = time.monotonic()
-    assign_versions(plan, migrations_dir)  # stale migration files are a usage error: fail before connecting work
+    local = local_history(plan, migrations_dir)  # stale files: a usage error, before any database work
     try:
         with conn.transaction(force_rollback=dry_run):
             conn.execute("select pg_advisory_xact_lock(%s)", (APPLY_LOCK_KEY,))
@@ -159,30 +118,16 @@ def apply_plan(
             if run_bootstrap:
                 bootstrap(conn)
             execute_script(conn, static_sql("ledger.sql"), label="ledger")
-            versioned = _versions(conn, plan, migrations_dir)
-            by_name = {v.unit.name: v for v in versioned}
-            statuses = unit_statuses(conn, versioned)  # read under the lock: a concurrent apply is done
-            _raise_on_drift(statuses)
-            pending = [s for s in statuses if s.pending]
-            destructive = [s.name for s in pending if s.destructive]
-            if destructive and not allow_destructive:
-                raise DestructiveChangeRefused(
-                    f"destructive units refused: {', '.join(destructive)} (pass --allow-destructive)"
-                )
+            history = read_history(conn, plan, local)  # read under the lock: a concurrent apply is done
+            _refuse(history, allow_destructive)
+            pending = [s for s in history.units if s.pending]
             for status in pending:
-                unit = by_name[status.name].unit
-                execute_script(conn, unit.sql, label=f"unit {unit.name}")
-                conn.execute(
-                    "insert into samia.ledger (unit, version, checksum, samia_version) values (%s, %s, %s, %s)",
-                    (unit.name, status.version, unit.checksum, __version__),
-                )
-                conn.execute(
-                    "insert into supabase_migrations.schema_migrations (version, name, statements)"
-                    " values (%s, %s, %s) on conflict (version) do nothing",
-                    (status.version, migration_name(unit), [unit.sql]),
-                )
+                unit = plan.unit(status.name)
+                run_unit(conn, unit)
+                record_unit(conn, unit, status, local)
     except psycopg.errors.LockNotAvailable as exc:
         raise DatabaseError(f"apply: lock_timeout ({settings.lock_timeout}) reached: {exc}") from exc
     except psycopg.Error as exc:
         raise DatabaseError(f"apply: {first_line(exc)}") from exc
-    return ApplyResult(statuses, tuple(s.name for s in pending), dry_run, time.monotonic() - started)
+    return ApplyResult(history.units, tuple(s.name for s in pending), dry_run, time.monotonic() - started,
+                       history.foreign)

@@ -86,5 +86,5 @@ def scaffold(directory: Path, pack_ref: str, *, eject: bool, force: bool) -> tup
         supabase_config.write_text(_supabase_config(directory.resolve().name or "samia"), encoding="utf-8")
         written.append(supabase_config)
     ws = load_workspace(config, env={})
-    written += write_supabase_migrations(ws.plan, ws.settings.migrations_dir)
+    written += write_supabase_migrations(ws.plan, ws.settings.migrations_dir).paths
     return tuple(written), tuple(kept)

@@ -16,3 +16,18 @@ create table if not exists supabase_migrations.schema_migrations (
   statements text[],
   name text
 );
+-- the columns a newer CLI adds to a table an older CLI created (only when missing: the table may
+-- belong to another role)
+do $$
+declare
+  col record;
+begin
+  for col in select * from (values ('statements', 'text[]'), ('name', 'text')) as c(name, type)
+              where not exists (select from pg_attribute
+                                 where attrelid = 'supabase_migrations.schema_migrations'::regclass
+                                   and attname = c.name and not attisdropped)
+  loop
+    execute format('alter table supabase_migrations.schema_migrations add column %I %s', col.name, col.type);
+  end loop;
+end
+$$;

@@ -70,7 +70,7 @@ def test_apply_creates_the_chat_schema_and_reapply_does_nothing(fresh_dsn: str, 
         again = apply(conn, plan, settings)
         assert again.applied == ()
         assert state(conn) == before
-        assert all(s.status == "applied" for s in plan_status(conn, plan, None))
+        assert all(s.status == "applied" for s in plan_status(conn, plan, None).units)
 
 
 def _broken_copy(tmp_path: Path, unit_index: int, statement: str) -> Path:
@@ -85,7 +85,8 @@ def test_failure_in_third_unit_changes_nothing(fresh_dsn: str, settings: Any, tm
     plan = render(settings, _broken_copy(tmp_path, 2, "select 1 / 0;"))
     with psycopg.connect(fresh_dsn, autocommit=True) as conn:
         before = state(conn)
-        with pytest.raises(DatabaseError, match=r"unit 020_tables: division by zero \(SQLSTATE 22012\)"):
+        failed = r"unit 020_tables \(statement \d+ of \d+\): division by zero \(SQLSTATE 22012\)"
+        with pytest.raises(DatabaseError, match=failed):
             apply(conn, plan, settings)
         assert state(conn) == before
         assert conn.execute("select to_regclass('public.chat_sessions')").fetchone() == (None,)
@@ -175,9 +176,29 @@ def test_ledger_matches_supabase_migration_files(fresh_dsn: str, settings: Any, 
         apply(conn, plan, settings, migrations_dir=migrations)
         rows = conn.execute("select version, name, statements from supabase_migrations.schema_migrations"
                             " order by version").fetchall()
+        ledger = conn.execute("select unit, version from samia.ledger order by id").fetchall()
     files = read_migrations(migrations)
     assert [(f.version, f.name) for f in files] == [(r[0], r[1]) for r in rows]
-    assert [[f.sql] for f in files] == [r[2] for r in rows]
+    assert [list(f.statements) for f in files] == [r[2] for r in rows]  # split as the CLI splits them
+    assert all(len(r[2]) > 1 for r in rows if r[1] != "samia_100_realtime")
+    assert ledger == [(u.name, f.version) for u, f in zip(plan.units, files, strict=True)]
+
+
+def test_without_migration_files_samia_records_its_ledger_only(fresh_dsn: str, settings: Any) -> None:
+    """No supabase/ folder: nothing lands in schema_migrations, so the CLI finds no version without a file."""
+    with psycopg.connect(fresh_dsn, autocommit=True) as conn:
+        apply(conn, render(settings), settings, migrations_dir=Path("/nonexistent-samia-migrations"))
+        assert conn.execute("select count(*) from supabase_migrations.schema_migrations").fetchone() == (0,)
+        assert conn.execute("select count(*), min(version), max(version) from samia.ledger").fetchone() == (12, "", "")
+
+
+def test_a_unit_changed_without_a_file_reruns(fresh_dsn: str, settings: Any) -> None:
+    changed_settings = load_settings(REPO / "samia.toml", overrides={"file_size_limit": 4096}, env={})
+    with psycopg.connect(fresh_dsn, autocommit=True) as conn:
+        apply(conn, render(settings), settings)
+        statuses = {s.name: s.status for s in plan_status(conn, render(changed_settings), None).units}
+        assert statuses["090_storage"] == "changed" and statuses["000_schemas"] == "applied"
+        assert set(apply(conn, render(changed_settings), changed_settings).applied) == {"020_tables", "090_storage"}
 
 
 def test_stale_migration_files_are_a_usage_error(fresh_dsn: str, settings: Any, tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ def render_command(
     out_dir: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write one .sql file per unit here.",
                                                  show_default=False)] = None,
     supabase: Annotated[bool, typer.Option(
-        "--supabase", help="Write supabase/migrations/<timestamp>_samia_<unit>.sql for every changed unit.")] = False,
+        "--supabase", help="Write supabase/migrations/<timestamp>_samia_<unit>.sql for every changed unit "
+                           "(and rewrite its older files to the same rendering).")] = False,
     fmt: opt.FormatOption = opt.TableOrJson.table,
     as_json: opt.JsonOption = False,
 ) -> None:
@@ -32,7 +33,9 @@ def render_command(
     elif out_dir is None and not supabase:
         typer.echo(result.plan.sql, nl=False)
     else:
+        rewritten = set(result.migrations.rewritten if result.migrations else ())
         for path in result.written:
-            show(f"wrote {path}")
+            show(f"rewrote {path} (an older file of the unit: now its latest rendering)" if path in rewritten
+                 else f"wrote {path}")
         if supabase and not result.migrations_written:
             show("supabase migrations are up to date")

@@ -9,27 +9,36 @@ from rich.markup import escape
 
 from ..api import ApplyReport, PlanReport, RenderResult
 from ..catalog import change_to_dict
-from ..ledger import UnitStatus
+from ..history import ForeignMigration, UnitStatus
 from . import new_table
 
-_COLORS = {"new": "yellow", "changed": "yellow", "applied": "green", "drift": "red"}
+_COLORS = {"new": "yellow", "changed": "yellow", "reverted": "yellow", "unrecorded": "yellow", "applied": "green",
+           "drift": "red", "pending": "yellow", "remote only": "red"}
+_FOREIGN_HINT = {"pending": "not applied: supabase db push",
+                 "remote only": "recorded without a file: supabase migration fetch, or repair --status reverted"}
 
 
 def status_json(s: UnitStatus) -> dict[str, Any]:
     return {"unit": s.name, "version": s.version, "status": s.status, "checksum": s.checksum,
-            "recorded_checksum": s.recorded_checksum, "destructive": s.destructive}
+            "recorded_checksum": s.recorded_checksum, "destructive": s.destructive, "unrecorded": list(s.unrecorded)}
+
+
+def foreign_json(f: ForeignMigration) -> dict[str, Any]:
+    return {"version": f.version, "name": f.name, "status": f.status, "file": str(f.path) if f.path else None}
 
 
 def render_json(result: RenderResult) -> dict[str, Any]:
     return {"units": [{"name": u.name, "checksum": u.checksum, "bytes": len(u.sql.encode()),
                        "source": str(u.source) if u.source else None} for u in result.plan.units],
-            "written": [str(p) for p in result.written]}
+            "written": [str(p) for p in result.written],
+            "rewritten": [str(p) for p in (result.migrations.rewritten if result.migrations else ())]}
 
 
 def plan_json(report: PlanReport) -> dict[str, Any]:
     return {"database": report.database, "units": [status_json(s) for s in report.statuses],
             "pending": [s.name for s in report.pending],
             "overrides": [{"unit": u, "template": str(src), "overrides": str(old)} for u, src, old in report.overrides],
+            "not_ours": [foreign_json(f) for f in report.foreign], "blocked": report.blocked,
             "live_drift": [change_to_dict(c) for c in report.drift]}
 
 
@@ -37,13 +46,26 @@ def plan_view(report: PlanReport) -> RenderableType:
     table = new_table(f"plan for {report.database}", [("unit", "id"), ("version", "id"), ("status", "id"),
                                                       ("checksum", "id"), ("destructive", "flag")])
     for s in report.statuses:
-        table.add_row(s.name, s.version, f"[{_COLORS[s.status]}]{s.status}[/]", s.checksum[:12],
+        table.add_row(s.name, s.version or "-", f"[{_COLORS[s.status]}]{s.status}[/]", s.checksum[:12],
                       "yes" if s.destructive else "")
     parts: list[RenderableType] = [table]
     for unit, source, replaced in report.overrides:
         parts.append(escape(f"{unit}: {source} overrides the pack's {replaced.name}"))
-    pending = report.pending
+    if report.foreign:
+        foreign = new_table("migrations that are not samia's (never run or recorded by samia)",
+                            [("migration", "id"), ("status", "id"), ("to do", "text")])
+        for f in report.foreign:
+            foreign.add_row(escape(f.file_name), f"[{_COLORS[f.status]}]{f.status}[/]", _FOREIGN_HINT.get(f.status, ""))
+        parts.append(foreign)
+    if not report.tracked:
+        parts.append("no samia migration files: units are recorded in samia.ledger only (samia render --supabase "
+                     "writes them)")
+    pending, waiting = report.pending, report.foreign_pending
     parts.append(f"{len(pending)} unit(s) pending" if pending else "nothing to apply")
+    if waiting:
+        parts.append(f"{len(waiting)} migration(s) that are not samia's need the Supabase CLI (see above)")
+    if report.blocked:
+        parts.append(escape(f"apply would refuse: {report.blocked}"))
     if report.drift:
         drift = new_table("live objects that drifted from the templates (fix with: samia diff --sql)",
                           [("change", "id"), ("object", "id"), ("name", "id"), ("details", "text")])
@@ -59,7 +81,7 @@ def apply_json(report: ApplyReport) -> dict[str, Any]:
     r = report.result
     return {"database": report.database, "dry_run": r.dry_run, "applied": list(r.applied),
             "seconds": round(r.seconds, 3), "units": [status_json(s) for s in r.statuses],
-            "summary": report.created or None}
+            "not_ours": [foreign_json(f) for f in r.foreign], "summary": report.created or None}
 
 
 def apply_view(report: ApplyReport) -> RenderableType:
@@ -67,9 +89,13 @@ def apply_view(report: ApplyReport) -> RenderableType:
     verb = "would apply" if r.dry_run else "applied"
     line = (f"{verb} {len(r.applied)} unit(s) to {report.database} in {r.seconds:.2f}s: " + ", ".join(r.applied)
             if r.applied else f"nothing to apply on {report.database}")
-    if not report.created:
-        return line
-    table = new_table("created (counted from the catalogs)", [("object", "id"), ("count", "num")])
-    for key, value in report.created.items():
-        table.add_row(key.replace("_", " "), str(value))
-    return Group(line, table)
+    waiting = [f.file_name for f in r.foreign if f.status != "applied"]
+    parts: list[RenderableType] = [line]
+    if waiting:
+        parts.append(escape(f"not samia's and not applied (samia never runs them): {', '.join(waiting)}"))
+    if report.created:
+        table = new_table("created (counted from the catalogs)", [("object", "id"), ("count", "num")])
+        for key, value in report.created.items():
+            table.add_row(key.replace("_", " "), str(value))
+        parts.append(table)
+    return parts[0] if len(parts) == 1 else Group(*parts)
