@@ -14,7 +14,17 @@ from typing import Any, Literal
 
 from samia_schema.catalog import statements
 from samia_schema.catalog.changes import Staged
-from samia_schema.catalog.model import Bucket, Function, Grant, Index, Policy, PublicationTable, Table, Trigger
+from samia_schema.catalog.model import (
+    Bucket,
+    Catalog,
+    Function,
+    Grant,
+    Index,
+    Policy,
+    PublicationTable,
+    Table,
+    Trigger,
+)
 from samia_schema.normalize import equivalent
 
 Compare = Mapping[str, Callable[[Any, Any], bool]]
@@ -54,6 +64,12 @@ def _on_table(obj: Any) -> tuple[str | None, str | None]:
     return obj.schema, obj.table
 
 
+def _policy_is_ours(obj: Policy, live: Catalog, desired: Catalog) -> bool:
+    from samia_schema.catalog.compare import names_other_bucket
+
+    return not names_other_bucket((obj.using, obj.with_check), live, desired)
+
+
 def _table_details(desired: Table, live: Table, foreign: bool) -> tuple[str, ...]:
     out = [name for name in ("rls_enabled", "rls_forced") if getattr(desired, name) != getattr(live, name)]
     if foreign:
@@ -84,6 +100,8 @@ class Kind:
     verbatim: Compare | None = None  # `compare` when both sides were deparsed by the same major version
     pairs_only_in_foreign: bool = False  # in foreign schemas, compare only objects on both sides
     details: Callable[[Any, Any, bool], tuple[str, ...]] | None = None
+    leftover_owned: bool = True  # a leftover on a desired table is the templates' to remove (not tables, functions, buckets)
+    foreign_leftover: Callable[[Any, Catalog, Catalog], bool] | None = None  # in a foreign schema: still ours?
 
     @property
     def key(self) -> str:
@@ -106,21 +124,22 @@ _POLICY_COMPARE: Compare = {"permissive": _eq, "command": _eq, "roles": _eq, "us
 # hand-built catalogs (server_version 0), expressions are normalised with sqlglot.
 KINDS: tuple[Kind, ...] = (
     Kind("table", Table, "tables", _table_location, {}, "unlimited", True, statements.table_statements,
-         pairs_only_in_foreign=True, details=_table_details),
+         pairs_only_in_foreign=True, details=_table_details, leftover_owned=False),
     Kind("policy", Policy, "policies", _on_table, _POLICY_COMPARE, "owned_tables", True,
-         statements.policy_statements, verbatim={**_POLICY_COMPARE, "using": _eq, "with_check": _eq}),
+         statements.policy_statements, verbatim={**_POLICY_COMPARE, "using": _eq, "with_check": _eq},
+         foreign_leftover=_policy_is_ours),
     Kind("index", Index, "indexes", _on_table, {"definition": _eq}, "owned_tables_local", False,
          statements.index_statements),
     Kind("function", Function, "functions", _function_location,
          {"returns": _eq, "language": _eq, "volatility": _eq, "security_definer": _eq, "search_path": _eq,
           "owner": _eq, "execute_roles": _eq, "source": _source_eq}, "unlimited", False,
-         statements.function_statements),
+         statements.function_statements, leftover_owned=False),
     Kind("trigger", Trigger, "triggers", _on_table, {"definition": _eq, "enabled": _eq}, "owned_tables_local",
          True, statements.trigger_statements),
     Kind("grant", Grant, "grants", _on_table, {}, "owned_tables_local", False, statements.grant_statements),
     Kind("bucket", Bucket, "buckets", _bucket_location,
          {"public": _eq, "file_size_limit": _eq, "allowed_mime_types": _mime_eq}, "unlimited", True,
-         statements.bucket_statements),
+         statements.bucket_statements, leftover_owned=False),
     Kind("publication_table", PublicationTable, "publication_tables", _on_table, {}, "owned_tables_local", False,
          statements.publication_statements),
 )
