@@ -3,7 +3,7 @@
 -- time was kept: read_at = created_at, marked estimated); chat_messages.read_at (never before
 -- created_at). voice -> audio, or file when the duration is missing or out of range. Stored
 -- public URLs are not kept: the object (bucket, name) is, and the new path
--- {session_id}/{sender_id}/{filename} is computed here.
+-- <session_id>/<sender_id>/<filename> is computed here.
 create temp table samia_staged on commit drop as
 with sources as (
   select 'messages'::text source, m.id, coalesce(s.id, md5('samia-booking-session:' || m.booking_id)::uuid) session_id,

@@ -1,4 +1,4 @@
--- The storage journal: every object a migrated row refers to moves to {bucket} at the row's new
+-- The storage journal: every object a migrated row refers to moves to the chat bucket at the row's new
 -- path (already there: done); objects of the legacy chat buckets that no migrated row refers to
 -- stay where they are, with the reason. Other buckets are not listed (never touched).
 insert into {archive}.samia_storage_moves (source_bucket, source_name, target_bucket, target_name, ref_table, ref_id,

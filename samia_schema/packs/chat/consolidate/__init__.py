@@ -104,9 +104,10 @@ class ChatConsolidation:
         for target in targets:  # audit, preview and guard triggers: a migration is not an API write
             conn.execute(sql.SQL("alter table {} disable trigger user").format(target))
         params = self._params()
-        for name in FILL:
-            step(f"migrate: {name}")
-            conn.execute(self._sql(name), params)
+        with psycopg.ClientCursor(conn) as cur:  # several statements per file: bound client side
+            for name in FILL:
+                step(f"migrate: {name}")
+                cur.execute(self._sql(name), params)
         for target in targets:
             conn.execute(sql.SQL("alter table {} enable trigger user").format(target))
 
