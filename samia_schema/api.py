@@ -298,7 +298,8 @@ def consolidate(ws: Workspace, db: str | None = None, *, backup_dir: Path | None
                 storage: StorageOptions | None = None, prove: bool = True,
                 progress: Callable[[str, int, int | None], None] | None = None) -> ConsolidationReport:
     """Back up, detect, archive, migrate and prove a legacy database (see docs/consolidation.md)."""
-    from .consolidate.run import StorageOptions, consolidate as run
+    from .consolidate.run import StorageOptions
+    from .consolidate.run import consolidate as run
 
     dsn = ws.dsn(db)
     assert dsn is not None

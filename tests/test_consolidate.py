@@ -5,7 +5,6 @@ The fixture is built once per module into a template database and cloned per tes
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,15 +12,14 @@ from typing import Any
 
 import psycopg
 import pytest
+from support import NO_MIGRATIONS, workspace
 
 from samia_schema import api
 from samia_schema.backends import Server, create_database, drop_database
-from samia_schema.consolidate.manifest import BackupItem, checksum, read_manifest
-from samia_schema.consolidate.run import ConsolidationRefused, StorageOptions
+from samia_schema.consolidate.run import StorageOptions
 from samia_schema.db import connect, execute_script
 from samia_schema.ledger import bootstrap
 from samia_schema.workspace import Workspace
-from support import NO_MIGRATIONS, workspace
 
 LEGACY = Path(__file__).parent / "fixtures" / "legacy"
 SKIP = StorageOptions(skip=True)

@@ -100,7 +100,8 @@ class Kind:
     verbatim: Compare | None = None  # `compare` when both sides were deparsed by the same major version
     pairs_only_in_foreign: bool = False  # in foreign schemas, compare only objects on both sides
     details: Callable[[Any, Any, bool], tuple[str, ...]] | None = None
-    leftover_owned: bool = True  # a leftover on a desired table is the templates' to remove (not tables, functions, buckets)
+    # a leftover on a desired table is the templates' to remove (not so: tables, functions, buckets)
+    leftover_owned: bool = True
     foreign_leftover: Callable[[Any, Catalog, Catalog], bool] | None = None  # in a foreign schema: still ours?
 
     @property

@@ -25,12 +25,15 @@ def consolidate_command(
         "--backup", metavar="DIR", help="Where the backup goes (a new or empty directory); required unless --dry-run.",
         show_default=False)] = None,
     dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Run the database part and roll it back: what would be migrated, archived, disabled.")] = False,
+        "--dry-run", help="Run the database part and roll it back: what would be migrated, archived, disabled.",
+    )] = False,
     storage_url: opt.StorageUrlOption = None,
     service_key: opt.ServiceKeyOption = None,
     skip_storage: Annotated[bool, typer.Option(
-        "--skip-storage", help="Run the database part only; objects stay pending until a run with the Storage API.")] = False,
-    no_prove: Annotated[bool, typer.Option("--no-verify", help="Skip samia verify and the owned diff at the end.")] = False,
+        "--skip-storage", help="Run the database part only; objects stay pending until a run with the Storage API.",
+    )] = False,
+    no_prove: Annotated[bool, typer.Option(
+        "--no-verify", help="Skip samia verify and the owned diff at the end.")] = False,
     fmt: opt.FormatOption = opt.TableOrJson.table,
     as_json: opt.JsonOption = False,
 ) -> None:

@@ -17,7 +17,8 @@ from .output import echo, handled
 
 @handled
 def restore_command(
-    backup_dir: Annotated[Path, typer.Option("--from", metavar="DIR", help="The backup directory (with manifest.json).")],
+    backup_dir: Annotated[Path, typer.Option(
+        "--from", metavar="DIR", help="The backup directory (with manifest.json).")],
     config: opt.ConfigOption = None,
     pack: opt.PackOption = None,
     db: opt.DbOption = None,

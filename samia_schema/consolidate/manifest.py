@@ -51,7 +51,7 @@ class BackupItem:
 
     def filter(self) -> sql.Composable:
         """`where <filter>` (trusted text from the pack; values are parameters), or nothing."""
-        return sql.SQL(" where {}").format(sql.SQL(self.where)) if self.where else sql.SQL("")  # type: ignore[arg-type]
+        return sql.SQL(" where {}").format(sql.SQL(self.where)) if self.where else sql.SQL("")
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def checksum(conn: psycopg.Connection[Any], item: BackupItem) -> Checksum:
 
 
 def exists(conn: psycopg.Connection[Any], schema: str, table: str) -> bool:
-    row = conn.execute("select to_regclass(format('%%I.%%I', %s::text, %s::text)) is not null", (schema, table)).fetchone()
+    row = conn.execute("select to_regclass(format('%%I.%%I', %s::text, %s::text)) is not null",
+                       (schema, table)).fetchone()
     return bool(row and row[0])
 
 

@@ -122,7 +122,8 @@ def restore(conn: psycopg.Connection[Any], directory: Path, *, owned: Catalog,
             whole = [t for t in manifest.tables if t.item.mode == "whole"]
             for t in whole:
                 if exists(conn, t.item.schema, t.item.table):
-                    conn.execute(sql.SQL("alter table {} set schema {}").format(t.item.relation(), sql.Identifier(trash)))
+                    conn.execute(sql.SQL("alter table {} set schema {}").format(
+                        t.item.relation(), sql.Identifier(trash)))
             dropped = [s for s in manifest.absent_schemas if _schema_exists(conn, s)]
             for schema in dropped:
                 for name in _tables_in(conn, schema):
@@ -133,7 +134,7 @@ def restore(conn: psycopg.Connection[Any], directory: Path, *, owned: Catalog,
             changes = [c for c in diff(live, saved_catalog, Scope()) if _is_owned(c, owned)]
             statements = reconcile_sql(changes)
             for statement in statements:
-                conn.execute(sql.SQL(statement.sql))  # type: ignore[arg-type]  # deparsed by Postgres
+                conn.execute(sql.SQL(statement.sql))  # deparsed by Postgres
             leftovers = _tables_in(conn, trash)
             if leftovers:
                 conn.execute(sql.SQL("drop table {}").format(

@@ -55,7 +55,7 @@ def journal(schema: str) -> sql.Identifier:
 
 
 def create_journal(conn: psycopg.Connection[Any], schema: str) -> None:
-    conn.execute(sql.SQL(JOURNAL_DDL).format(journal=journal(schema)))  # type: ignore[arg-type]
+    conn.execute(sql.SQL(JOURNAL_DDL).format(journal=journal(schema)))
     conn.execute(sql.SQL("revoke all on table {} from public").format(journal(schema)))
 
 
@@ -65,7 +65,8 @@ def counts(conn: psycopg.Connection[Any], schema: str) -> MoveCounts:
                        (schema, JOURNAL)).fetchone()
     if not row or not row[0]:
         return MoveCounts()
-    found = dict(conn.execute(sql.SQL("select state, count(*) from {} group by state").format(journal(schema))).fetchall())
+    statement = sql.SQL("select state, count(*) from {} group by state").format(journal(schema))
+    found = dict(conn.execute(statement).fetchall())
     return MoveCounts(found.get("pending", 0), found.get("moved", 0), found.get("kept", 0))
 
 

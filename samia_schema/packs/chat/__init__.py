@@ -145,7 +145,7 @@ class ChatPack(Pack):
         s = _chat(settings)
         if s.profiles != "existing":
             return ""
-        return sql.SQL(static_sql("chat/profiles_stand_in.sql")).format(  # type: ignore[arg-type]
+        return sql.SQL(static_sql("chat/profiles_stand_in.sql")).format(
             schema=sql.Identifier(s.schema)).as_string(None)
 
     def consolidation(self, settings: Settings) -> Any:

@@ -120,7 +120,8 @@ def seed_world(conn: psycopg.Connection[Any], matrix: Matrix, settings: ChatSett
                 _no_profile(conn, settings, uid)
                 continue
             profiled.add(uid)
-            cur.execute(_stmt("seed_profile", settings), {"id": uid, "role": roles.get(name) or settings.app_roles.client})
+            role = roles.get(name) or settings.app_roles.client
+            cur.execute(_stmt("seed_profile", settings), {"id": uid, "role": role})
             if "display_name" in columns:  # an existing profiles table may lack it
                 cur.execute(sql.SQL("update {}.profiles set display_name = %(name)s where id = %(id)s").format(
                     sql.Identifier(settings.schema)), {"id": uid, "name": name})

@@ -47,7 +47,7 @@ class ChatConsolidation:
         self.s = settings
 
     def _sql(self, name: str) -> sql.Composed:
-        return sql.SQL(static_sql(f"chat/consolidate/{name}.sql")).format(  # type: ignore[arg-type]
+        return sql.SQL(static_sql(f"chat/consolidate/{name}.sql")).format(
             schema=sql.Identifier(self.s.schema), archive=sql.Identifier(ARCHIVE))
 
     def _params(self) -> dict[str, Any]:
@@ -63,7 +63,8 @@ class ChatConsolidation:
         return detect(conn, self.s, ARCHIVE)
 
     def backup_items(self, conn: psycopg.Connection[Any], inventory: Inventory) -> tuple[BackupItem, ...]:
-        tables = [BackupItem(*o.name.split(".", 1)) for o in inventory.of("table", "archive")]
+        names = [o.name.split(".", 1) for o in inventory.of("table", "archive")]
+        tables = [BackupItem(schema, table) for schema, table in names]
         buckets = sorted({*LEGACY_BUCKETS, self.s.bucket})
         return (*tables, BackupItem(self.s.schema, "profiles", "verify"),
                 BackupItem("storage", "buckets", "rows", "id = any(%(buckets)s)", {"buckets": buckets}),
@@ -81,17 +82,17 @@ class ChatConsolidation:
             schema, table, name = trigger.name.split(".", 2)
             conn.execute(sql.SQL("alter table {} disable trigger {}").format(
                 sql.Identifier(schema, table), sql.Identifier(name)))
-        for table in inventory.of("table", "archive"):
-            step(f"archive {table.name}")
-            moved = sql.Identifier(ARCHIVE, table.name.split(".", 1)[1])
-            conn.execute(sql.SQL("alter table {} set schema {}").format(_split(table.name), archive))
+        for legacy in inventory.of("table", "archive"):
+            step(f"archive {legacy.name}")
+            moved = sql.Identifier(ARCHIVE, legacy.name.split(".", 1)[1])
+            conn.execute(sql.SQL("alter table {} set schema {}").format(_split(legacy.name), archive))
             conn.execute(sql.SQL("alter table {} enable row level security").format(moved))
             conn.execute(sql.SQL("revoke all on table {} from {}").format(moved, API_ROLES))
         for function in inventory.of("function", "revoke"):
             schema, rest = function.name.split(".", 1)
             name, args = rest[:-1].split("(", 1)
             conn.execute(sql.SQL("revoke execute on function {}({}) from {}").format(
-                sql.Identifier(schema, name), sql.SQL(args), API_ROLES))  # type: ignore[arg-type]  # from pg
+                sql.Identifier(schema, name), sql.SQL(args), API_ROLES))
         conn.execute(sql.SQL("create table if not exists {} (source_table text not null, source_id text not null,"
                              " reason text not null, primary key (source_table, source_id))").format(
             sql.Identifier(ARCHIVE, "samia_skipped")))

@@ -55,7 +55,7 @@ def _tables(s: ChatSettings, catalog: Catalog, archive: str) -> tuple[list[Legac
     return objects, refusals
 
 
-def _policies(s: ChatSettings, catalog: Catalog, legacy: set[str]) -> list[LegacyObject]:
+def _policies(s: ChatSettings, catalog: Catalog, legacy: set[tuple[str, str]]) -> list[LegacyObject]:
     out = []
     bucket = f"'{s.bucket}'"
     for p in catalog.policies:
@@ -72,13 +72,14 @@ def _policies(s: ChatSettings, catalog: Catalog, legacy: set[str]) -> list[Legac
     return out
 
 
-def _triggers(s: ChatSettings, catalog: Catalog, legacy: set[str], archive: str) -> list[LegacyObject]:
+def _triggers(s: ChatSettings, catalog: Catalog, legacy: set[tuple[str, str]], archive: str) -> list[LegacyObject]:
     sources = {f"{f.schema}.{f.name}": f.source for f in catalog.functions}
     out = []
     for t in catalog.triggers:
         name = f"{t.schema}.{t.table}.{t.name}"
         on_legacy = (t.schema, t.table) in legacy or t.schema == archive
-        writes = bool(WRITES_CHAT.search(sources.get(t.function, ""))) and not t.function.startswith(s.private_schema + ".")
+        writes = bool(WRITES_CHAT.search(sources.get(t.function, ""))) and \
+            not t.function.startswith(s.private_schema + ".")
         if on_legacy or writes:
             action = "disable" if t.enabled else "keep"
             out.append(LegacyObject("trigger", name, "legacy chat trigger", action,
@@ -108,7 +109,7 @@ def _storage(conn: psycopg.Connection[Any], s: ChatSettings, catalog: Catalog) -
     out = []
     for b in catalog.buckets:
         if b.id == s.bucket:
-            out.append(LegacyObject("bucket", b.id, "the chat bucket", "keep", "limits and policies from the templates"))
+            out.append(LegacyObject("bucket", b.id, "the chat bucket", "keep", "limits, policies: the templates"))
         elif b.id in LEGACY_BUCKETS:
             out.append(LegacyObject("bucket", b.id, "legacy chat bucket", "move", "objects move to " + s.bucket))
         else:
@@ -129,8 +130,7 @@ def detect(conn: psycopg.Connection[Any], s: ChatSettings, archive: str) -> Inve
     """The inventory of a database: legacy tables, policies, triggers, functions, buckets, layouts."""
     catalog = snapshot(conn, (s.schema, archive, "storage"))
     tables, refusals = _tables(s, catalog, archive)
-    legacy = {tuple(o.name.split(".", 1)) for o in tables if o.action == "archive"}
-    legacy_keys = {(a, b) for a, b in legacy}
+    legacy_keys = {(o.name.split(".", 1)[0], o.name.split(".", 1)[1]) for o in tables if o.action == "archive"}
     objects = [*tables, *_policies(s, catalog, legacy_keys), *_triggers(s, catalog, legacy_keys, archive),
                *_functions(s, catalog), *_storage(conn, s, catalog)]
     if any(o.action == "archive" for o in tables):

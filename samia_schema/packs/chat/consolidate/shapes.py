@@ -32,7 +32,8 @@ LEGACY_TABLES: dict[str, frozenset[str]] = {
 UNIFIED_MARKERS = {"chat_sessions": "created_by", "chat_messages": "file_path", "chat_audit_logs": "table_schema",
                    "chat_monitoring": None}
 GENERATION = {"messages": "booking era (+ session-era columns)", "chat_sessions": "session era",
-              "chat_messages": "session era", "chat_notifications": "session era", "voice_note_approvals": "session era",
+              "chat_messages": "session era", "chat_notifications": "session era",
+              "voice_note_approvals": "session era",
               "voice_notes": "session era", "chat_audit_logs": "unified era", "chat_monitoring": "unified era"}
 # legacy functions of schema public: chat ones, and the app's that API roles could execute
 CHAT_FUNCTIONS = frozenset({"create_chat_session", "update_chat_limits", "send_chat_notification", "lock_chat_session",
