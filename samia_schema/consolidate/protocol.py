@@ -41,7 +41,7 @@ class Inventory:
     @property
     def pending(self) -> bool:
         """True when the database part has something to do."""
-        return any(o.action in CHANGING and o.kind != "layout" for o in self.objects)
+        return any(o.action in CHANGING and o.kind not in ("layout", "bucket") for o in self.objects)
 
     def of(self, kind: str, action: str | None = None) -> tuple[LegacyObject, ...]:
         return tuple(o for o in self.objects if o.kind == kind and (action is None or o.action == action))

@@ -125,21 +125,34 @@ def restore(conn: psycopg.Connection[Any], directory: Path, *, owned: Catalog,
                     conn.execute(sql.SQL("alter table {} set schema {}").format(
                         t.item.relation(), sql.Identifier(trash)))
             dropped = [s for s in manifest.absent_schemas if _schema_exists(conn, s)]
-            for schema in dropped:
+            trashes = [trash]
+            for number, schema in enumerate(dropped, 1):  # one scratch schema each: names may repeat
+                trashes.append(f"{trash}_{number}")
+                conn.execute(sql.SQL("create schema {}").format(sql.Identifier(trashes[-1])))
                 for name in _tables_in(conn, schema):
                     conn.execute(sql.SQL("alter table {} set schema {}").format(
-                        sql.Identifier(schema, name), sql.Identifier(trash)))
+                        sql.Identifier(schema, name), sql.Identifier(trashes[-1])))
+            for t in trashes:  # their triggers would hold on to functions the reconcile drops
+                for table, trigger in conn.execute(
+                        "select c.relname, g.tgname from pg_trigger g join pg_class c on c.oid = g.tgrelid"
+                        " join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s and not g.tgisinternal",
+                        (t,)).fetchall():
+                    conn.execute(sql.SQL("drop trigger {} on {}").format(sql.Identifier(trigger),
+                                                                        sql.Identifier(t, table)))
+                for table, policy in conn.execute(
+                        "select tablename, policyname from pg_policies where schemaname = %s", (t,)).fetchall():
+                    conn.execute(sql.SQL("drop policy {} on {}").format(sql.Identifier(policy),
+                                                                       sql.Identifier(t, table)))
             progress("restore: structure", 0, None)
             live = snapshot(conn, (*saved_catalog.schemas, *dropped))
             changes = [c for c in diff(live, saved_catalog, Scope()) if _is_owned(c, owned)]
             statements = reconcile_sql(changes)
             for statement in statements:
                 conn.execute(sql.SQL(statement.sql))  # deparsed by Postgres
-            leftovers = _tables_in(conn, trash)
+            leftovers = [sql.Identifier(t, n) for t in trashes for n in _tables_in(conn, t)]
             if leftovers:
-                conn.execute(sql.SQL("drop table {}").format(
-                    sql.SQL(", ").join(sql.Identifier(trash, n) for n in leftovers)))
-            for schema in (trash, *dropped):
+                conn.execute(sql.SQL("drop table {}").format(sql.SQL(", ").join(leftovers)))
+            for schema in (*trashes, *dropped):
                 conn.execute(sql.SQL("drop schema {}").format(sql.Identifier(schema)))
             ordered = load_order(manifest.tables, saved_catalog)
             for number, t in enumerate(ordered, 1):

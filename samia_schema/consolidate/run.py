@@ -161,7 +161,7 @@ def consolidate(ws: Workspace, dsn: str, *, backup_dir: Path | None, dry_run: bo
                 raise DatabaseError(f"consolidate: {first_line(exc)} (rolled back: the database is as it was)") from exc
         elif backup_dir is not None and (backup_dir / "manifest.json").is_file():
             manifest = read_manifest(backup_dir)
-        if not inventory.pending or dry_run:
+        if not inventory.pending:
             accounts, skipped = c.accounts(conn), c.skipped(conn, 200)
         ran = False
         if not dry_run and storage.url and not storage.skip and moves.pending:

@@ -44,6 +44,8 @@ create table if not exists {journal} (
 
 @dataclass(frozen=True)
 class MoveCounts:
+    """Journaled moves: pending, done (objects already at their target not counted), kept."""
+
     pending: int = 0
     moved: int = 0
     kept: int = 0
@@ -67,6 +69,9 @@ def counts(conn: psycopg.Connection[Any], schema: str) -> MoveCounts:
         return MoveCounts()
     statement = sql.SQL("select state, count(*) from {} group by state").format(journal(schema))
     found = dict(conn.execute(statement).fetchall())
+    in_place = conn.execute(sql.SQL("select count(*) from {} where state = 'moved' and (source_bucket, source_name)"
+                                    " is not distinct from (target_bucket, target_name)").format(journal(schema))).fetchone()
+    found["moved"] = found.get("moved", 0) - (in_place[0] if in_place else 0)
     return MoveCounts(found.get("pending", 0), found.get("moved", 0), found.get("kept", 0))
 
 
