@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from .access.matrix import Expectation, Matrix
     from .access.verify import Report, SabotageResult
     from .catalog import Catalog, Change, Statement
+    from .consolidate.protocol import Inventory
+    from .consolidate.restore import RestoreReport
+    from .consolidate.run import ConsolidationReport, StorageOptions
     from .history import ForeignMigration, UnitStatus
     from .inventory import AuditReport
     from .ledger import ApplyResult
@@ -77,6 +80,7 @@ class PlanReport:
     foreign: tuple[ForeignMigration, ...] = ()  # migrations that are not samia's
     blocked: str | None = None  # why apply would refuse to record now (the CLI's version order)
     tracked: bool = False  # samia's units have migration files
+    legacy: Inventory | None = None  # what `samia consolidate` would migrate, archive, disable, leave
 
     @property
     def pending(self) -> tuple[UnitStatus, ...]:
@@ -89,7 +93,8 @@ class PlanReport:
 
     @property
     def clean(self) -> bool:
-        return not self.pending and not self.drift and not self.foreign_pending
+        return (not self.pending and not self.drift and not self.foreign_pending
+                and not (self.legacy is not None and self.legacy.pending))
 
 
 def _overrides(ws: Workspace) -> tuple[tuple[str, Path, Path], ...]:
@@ -108,8 +113,15 @@ def plan(ws: Workspace, db: str | None = None, *, drift: bool = True, shadow: st
         history = plan_status(conn, ws.plan, ws.settings.migrations_dir)
         applied_before = any(s.status != "new" for s in history.units)
         changes = live_drift(ws, conn, shadow) if drift and applied_before else ()
+        legacy = _legacy(ws, conn)
     return PlanReport(target.label, history.units, changes, drift and applied_before, _overrides(ws),
-                      history.foreign, history.order_conflict(), history.tracked)
+                      history.foreign, history.order_conflict(), history.tracked, legacy)
+
+
+def _legacy(ws: Workspace, conn: psycopg.Connection[Any]) -> Inventory | None:
+    """The pack's legacy inventory of a database (None: the pack has no consolidation)."""
+    found = ws.pack.consolidation(ws.settings)
+    return found.detect(conn) if found is not None else None
 
 
 def live_drift(ws: Workspace, conn: psycopg.Connection[Any], shadow: str | None = None,
@@ -124,7 +136,8 @@ def live_drift(ws: Workspace, conn: psycopg.Connection[Any], shadow: str | None 
     schemas = ws.pack.schemas(ws.settings)
     if desired is None:
         desired = desired_catalog(ws, shadow)
-    return diff(snapshot(conn, schemas), desired, Scope.templates(defined_only=True))
+    scope = Scope.templates(defined_only=True, external=ws.pack.external_tables(ws.settings))
+    return diff(snapshot(conn, schemas), desired, scope)
 
 
 def desired_catalog(ws: Workspace, shadow: str | None = None) -> Catalog:
@@ -152,6 +165,14 @@ def apply(ws: Workspace, db: str | None = None, *, embedded: bool = False, dry_r
     if embedded and (db or None) is not None:
         raise ConfigError("--db and --embedded exclude each other (--embedded applies to a throwaway Postgres)")
     with ws.database(None if embedded else dsn, schema=False) as target, target.connect() as conn:
+        with _guarded("apply"):
+            legacy = _legacy(ws, conn)
+        if legacy is not None and legacy.of("table", "archive"):
+            from .consolidate.run import ConsolidationRefused
+
+            names = ", ".join(o.name for o in legacy.of("table", "archive"))
+            raise ConsolidationRefused(f"legacy tables in the way ({names}): run `samia consolidate` first"
+                                       " (apply changed nothing)")
         result = apply_plan(conn, ws.plan, ws.settings, migrations_dir=ws.settings.migrations_dir,
                             dry_run=dry_run, allow_destructive=allow_destructive, run_bootstrap=bootstrap)
         with _guarded("apply"):
@@ -218,8 +239,14 @@ def _known_scope(schemas: tuple[str, ...], tables: tuple[str, ...], *catalogs: C
 
 
 def diff(ws: Workspace, db: str | None = None, *, against: str | None = None, shadow: str | None = None,
-         schemas: tuple[str, ...] = (), tables: tuple[str, ...] = (), sql: bool = False) -> DiffReport:
-    """The live database against the templates (applied to a shadow), or against another database."""
+         schemas: tuple[str, ...] = (), tables: tuple[str, ...] = (), sql: bool = False,
+         all_objects: bool = False, allow_destructive: bool = False) -> DiffReport:
+    """The live database against the templates (applied to a shadow), or against another database.
+
+    Against the templates only what they own is compared (their objects, and leftovers on their
+    tables) unless `all_objects`; reconcile SQL never drops a table, column, function or bucket the
+    templates do not own unless `allow_destructive` (such statements are withheld, as comments).
+    """
     from .catalog import Scope, reconcile_sql, snapshot
     from .catalog import diff as compare
 
@@ -239,9 +266,12 @@ def diff(ws: Workspace, db: str | None = None, *, against: str | None = None, sh
                 desired = snapshot(shadow_conn, wanted)
         live = live_future.result()
     _known_scope(schemas, tables, live, desired)
-    scope = Scope(tables=frozenset(tables) if tables else None) if against else Scope.templates(tables=tables or None)
+    external = ws.pack.external_tables(ws.settings)
+    scope = Scope(tables=frozenset(tables) if tables else None) if against else Scope.templates(
+        tables=tables or None, defined_only=not all_objects, external=external)
     changes = compare(live, desired, scope)
-    return DiffReport(changes, "database" if against else "templates", reconcile_sql(changes) if sql else ())
+    statements = reconcile_sql(changes, allow_destructive=allow_destructive) if sql else ()
+    return DiffReport(changes, "database" if against else "templates", statements)
 
 
 # --- lint -------------------------------------------------------------------------------------
@@ -280,6 +310,42 @@ def audit(ws: Workspace, db: str | None = None) -> AuditReport:
 
     with ws.database(ws.dsn(db)) as target, target.connect() as conn:
         return inventory(conn, ws.pack.inventory_scope(ws.settings), target.label)
+
+
+# --- consolidate, restore -----------------------------------------------------------------------
+def consolidate(ws: Workspace, db: str | None = None, *, backup_dir: Path | None = None, dry_run: bool = False,
+                storage: StorageOptions | None = None, prove: bool = True,
+                progress: Callable[[str, int, int | None], None] | None = None) -> ConsolidationReport:
+    """Back up, detect, archive, migrate and prove a legacy database (see docs/consolidation.md)."""
+    from .consolidate.run import StorageOptions
+    from .consolidate.run import consolidate as run
+
+    dsn = ws.dsn(db)
+    assert dsn is not None
+    return run(ws, dsn, backup_dir=backup_dir, dry_run=dry_run, storage=storage or StorageOptions(), prove=prove,
+               progress=progress or (lambda *_: None))
+
+
+def restore(ws: Workspace, db: str | None = None, *, backup_dir: Path, storage: StorageOptions | None = None,
+            shadow: str | None = None) -> RestoreReport:
+    """Bring the tables of a backup back (structure, rows, policies, grants, triggers); checksums must match."""
+    from .consolidate.restore import restore as run
+    from .consolidate.run import StorageOptions, consolidation_of
+    from .consolidate.storage import counts, run_moves, storage_client
+
+    dsn = ws.dsn(db)
+    assert dsn is not None
+    options = storage or StorageOptions()
+    archive = consolidation_of(ws).archive_schema
+    desired = desired_catalog(ws, shadow)
+    with ws.database(dsn) as target, target.connect() as conn, _guarded("restore"):
+        moved = counts(conn, archive).moved
+        if moved and not options.skip:
+            if not options.url:
+                raise ConfigError(f"{moved} objects were moved through the Storage API: pass --storage-url and"
+                                  " --service-key to move them back, or --skip-storage to restore the database only")
+            run_moves(conn, archive, storage_client(options.url, options.service_key), reverse=True)
+        return run(conn, backup_dir, owned=desired)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
-from .db import connect, redact_dsn
+from .db import connect, execute_script, redact_dsn
 from .errors import DatabaseError, first_line
 
 if TYPE_CHECKING:
@@ -41,9 +41,13 @@ class Database:
 
 def prepare(ws: Workspace, dsn: str) -> ApplyResult:
     """Bootstrap the Supabase parts and apply the workspace's plan (the one place this happens)."""
-    from .ledger import apply_plan
+    from .ledger import apply_plan, bootstrap
 
     with connect(dsn, autocommit=True) as conn:
+        prelude = ws.pack.scratch_prelude(ws.settings)
+        if prelude:  # stand-ins for what the templates expect of the user's database
+            bootstrap(conn)
+            execute_script(conn, prelude, label="pack prelude")
         return apply_plan(conn, ws.plan, ws.settings, migrations_dir=None)
 
 

@@ -287,8 +287,12 @@ def test_cli_exit_codes_and_json(chat_dsn: str, samia_server: Server) -> None:
     assert any(s["destructive"] for s in payload["sql"])
     as_sql = _cli("--db", chat_dsn, "--shadow", samia_server.base_dsn, "--sql")
     assert as_sql.exit_code == 1
-    assert "-- destructive\nalter table \"public\".\"chat_messages\" drop column \"junk\";" in as_sql.stdout
+    # a column the templates do not define is not ours to drop: withheld unless --allow-destructive
+    assert 'drop column "junk"' in as_sql.stdout and "-- withheld" in as_sql.stdout
+    assert '\nalter table "public"."chat_messages" drop column "junk";' not in as_sql.stdout
     assert 'create policy "chat_messages_select"' in as_sql.stdout
+    allowed = _cli("--db", chat_dsn, "--shadow", samia_server.base_dsn, "--sql", "--allow-destructive")
+    assert "-- destructive\nalter table \"public\".\"chat_messages\" drop column \"junk\";" in allowed.stdout
 
 
 def test_cli_against_and_filters(chat_dsn: str, samia_server: Server) -> None:

@@ -31,6 +31,7 @@ class Change:
     after: Any
     details: tuple[str, ...] = ()
     order: int = 0  # the kind's position in the registry (report order)
+    owned: bool = True  # False for a live-only object the templates do not own (not on one of their tables)
 
     @property
     def name(self) -> str:
@@ -53,19 +54,22 @@ class Scope:
             kinds that say so (policies, RLS flags, desired triggers and buckets) are compared.
         defined_only: only objects the desired side defines (changed/removed) plus leftovers
             on desired tables (each kind's leftover rule decides).
+        external: tables the templates expect but do not own (`schema`, `table`): neither they
+            nor anything on them is compared (e.g. an application's own users table).
     """
 
     schemas: frozenset[str] | None = None
     tables: frozenset[str] | None = None
     foreign_schemas: frozenset[str] = frozenset()
     defined_only: bool = False
+    external: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def templates(cls, schemas: Iterable[str] | None = None, tables: Iterable[str] | None = None,
-                  defined_only: bool = False) -> Scope:
+                  defined_only: bool = False, external: Iterable[tuple[str, str]] = ()) -> Scope:
         """The scope for live-vs-templates: `storage` is foreign."""
         return cls(frozenset(schemas) if schemas else None, frozenset(tables) if tables else None,
-                   frozenset({"storage"}), defined_only)
+                   frozenset({"storage"}), defined_only, frozenset(external))
 
 
 @dataclass(frozen=True)
@@ -74,16 +78,20 @@ class Statement:
 
     sql: str
     destructive: bool = False
+    unowned: bool = False   # drops an object (or column) the desired side does not define
+    withheld: bool = False  # left out of the script: unowned and destructive, not allowed
 
     def render(self) -> str:
-        """The statement with a `-- destructive` marker where it applies."""
+        """The statement with a `-- destructive` marker where it applies (commented out when withheld)."""
+        if self.withheld:
+            return f"-- withheld: not owned by the templates (pass --allow-destructive to include)\n-- {self.sql};"
         marker = "-- destructive\n" if self.destructive else ""
         return f"{marker}{self.sql};"
 
 
 # reconcile phases, in execution order
-DROP_POLICY, DROP_TRIGGER, TABLE, INDEX_DROP, INDEX_CREATE, FUNCTION, GRANT, BUCKET, PUBLICATION, \
-    CREATE_TRIGGER, CREATE_POLICY, DROP_TABLE = range(12)
+DROP_POLICY, DROP_TRIGGER, TABLE, FOREIGN_KEY, INDEX_DROP, INDEX_CREATE, FUNCTION, GRANT, BUCKET, PUBLICATION, \
+    CREATE_TRIGGER, CREATE_POLICY, DROP_TABLE = range(13)
 Staged = list[tuple[int, Statement]]
 
 
@@ -118,6 +126,7 @@ def change_to_dict(change: Change) -> dict[str, Any]:
         "key": list(change.key),
         "name": change.name,
         "details": list(change.details),
+        "owned": change.owned,
         "before": jsonable(change.before),
         "after": jsonable(change.after),
     }

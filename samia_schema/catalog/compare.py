@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,12 +33,25 @@ def _leftover_reported(kind: Kind, obj: Any, scope: Scope, desired_tables: froze
     return not foreign and not scope.defined_only
 
 
+_LITERAL = re.compile(r"'((?:[^']|'')*)'")
+
+
+def names_other_bucket(expressions: Iterable[str | None], live: Catalog, desired: Catalog) -> bool:
+    """True when the expressions name a live bucket (a string literal) and none of the desired ones:
+    such a policy on a platform table belongs to another part of the application."""
+    literals = {m.replace("''", "'") for e in expressions if e for m in _LITERAL.findall(e)}
+    live_ids, desired_ids = {b.id for b in live.buckets}, {b.id for b in desired.buckets}
+    return bool(literals & live_ids) and not literals & desired_ids
+
+
 def _side(kind: Kind, catalog: Catalog, scope: Scope) -> dict[Any, Any]:
     items = getattr(catalog, kind.attr)
     keep = {}
     for obj in items:
-        schema, _ = kind.location(obj)
+        schema, table = kind.location(obj)
         if schema in scope.foreign_schemas and not kind.in_foreign:
+            continue
+        if table is not None and (schema, table) in scope.external:
             continue
         if (scope.schemas is not None or scope.tables is not None) and not _in_scope(kind, obj, scope):
             continue
@@ -55,8 +70,14 @@ def _compare_kind(kind: Kind, position: int, live: Catalog, desired: Catalog, sc
     for key in want.keys() - have.keys():
         changes.append(Change("removed", kind.name, key, want[key], None, order=position))
     for key in have.keys() - want.keys():
-        if _leftover_reported(kind, have[key], scope, desired_tables):
-            changes.append(Change("added", kind.name, key, None, have[key], order=position))
+        obj = have[key]
+        if not _leftover_reported(kind, obj, scope, desired_tables):
+            continue
+        schema, table = kind.location(obj)
+        if schema in scope.foreign_schemas and kind.foreign_leftover and not kind.foreign_leftover(obj, live, desired):
+            continue
+        owned = kind.leftover_owned and (schema, table) in desired_tables
+        changes.append(Change("added", kind.name, key, None, obj, order=position, owned=owned))
     for key in want.keys() & have.keys():
         a, b = want[key], have[key]
         if a == b:
@@ -87,8 +108,11 @@ def diff(live: Catalog, desired: Catalog, scope: Scope | None = None) -> tuple[C
     return tuple(sorted(changes, key=lambda c: c.sort_key))
 
 
-def reconcile_sql(changes: Iterable[Change]) -> tuple[Statement, ...]:
+def reconcile_sql(changes: Iterable[Change], *, allow_destructive: bool = True) -> tuple[Statement, ...]:
     """Statements that make the live side equal the desired side, safely ordered.
+
+    Without `allow_destructive`, a statement that drops data or an object the desired side does
+    not own (a table, a column, a function, a bucket) is `withheld`: rendered as a comment.
 
     Example:
         >>> for statement in reconcile_sql(diff(live, desired)):
@@ -98,11 +122,14 @@ def reconcile_sql(changes: Iterable[Change]) -> tuple[Statement, ...]:
     staged: list[tuple[int, int, Statement]] = []
     for position, change in enumerate(changes):
         for phase, statement in BY_NAME[change.object_type].reconcile(change):
+            if not allow_destructive and (statement.unowned or not change.owned) and \
+                    (statement.destructive or statement.unowned):
+                statement = dataclasses.replace(statement, withheld=True)
             staged.append((phase, position, statement))
     staged.sort(key=lambda item: (item[0], item[1]))
     return tuple(statement for _, _, statement in staged)
 
 
 def reconcile_script(statements: Iterable[Statement]) -> str:
-    """The statements as one script, `-- destructive` markers included."""
+    """The statements as one script, `-- destructive` markers included (withheld ones commented out)."""
     return "\n".join(s.render() for s in statements) + "\n"

@@ -12,9 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from samia_schema.catalog import statements
+from samia_schema.catalog import model, statements
 from samia_schema.catalog.changes import Staged
-from samia_schema.catalog.model import Bucket, Function, Grant, Index, Policy, PublicationTable, Table, Trigger
 from samia_schema.normalize import equivalent
 
 Compare = Mapping[str, Callable[[Any, Any], bool]]
@@ -38,15 +37,15 @@ def _mime_eq(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> bool:
     return (a is None and b is None) or (a is not None and b is not None and set(a) == set(b))
 
 
-def _table_location(obj: Table) -> tuple[str | None, str | None]:
+def _table_location(obj: model.Table) -> tuple[str | None, str | None]:
     return obj.schema, obj.name
 
 
-def _function_location(obj: Function) -> tuple[str | None, str | None]:
+def _function_location(obj: model.Function) -> tuple[str | None, str | None]:
     return obj.schema, None
 
 
-def _bucket_location(obj: Bucket) -> tuple[str | None, str | None]:
+def _bucket_location(obj: model.Bucket) -> tuple[str | None, str | None]:
     return "storage", "buckets"
 
 
@@ -54,7 +53,13 @@ def _on_table(obj: Any) -> tuple[str | None, str | None]:
     return obj.schema, obj.table
 
 
-def _table_details(desired: Table, live: Table, foreign: bool) -> tuple[str, ...]:
+def _policy_is_ours(obj: model.Policy, live: model.Catalog, desired: model.Catalog) -> bool:
+    from samia_schema.catalog.compare import names_other_bucket
+
+    return not names_other_bucket((obj.using, obj.with_check), live, desired)
+
+
+def _table_details(desired: model.Table, live: model.Table, foreign: bool) -> tuple[str, ...]:
     out = [name for name in ("rls_enabled", "rls_forced") if getattr(desired, name) != getattr(live, name)]
     if foreign:
         return tuple(out)  # in a platform schema only the RLS flags are ours to compare
@@ -75,7 +80,7 @@ class Kind:
 
     name: str
     cls: type
-    attr: str  # the Catalog attribute holding these objects
+    attr: str  # the model.Catalog attribute holding these objects
     location: Callable[[Any], tuple[str | None, str | None]]
     compare: Compare
     leftover: Leftover
@@ -84,6 +89,10 @@ class Kind:
     verbatim: Compare | None = None  # `compare` when both sides were deparsed by the same major version
     pairs_only_in_foreign: bool = False  # in foreign schemas, compare only objects on both sides
     details: Callable[[Any, Any, bool], tuple[str, ...]] | None = None
+    # a leftover on a desired table is the templates' to remove (not so: tables, functions, buckets)
+    leftover_owned: bool = True
+    # in a foreign schema: is a live-only object still ours to report?
+    foreign_leftover: Callable[[Any, model.Catalog, model.Catalog], bool] | None = None
 
     @property
     def key(self) -> str:
@@ -105,23 +114,24 @@ _POLICY_COMPARE: Compare = {"permissive": _eq, "command": _eq, "roles": _eq, "us
 # equal text, so text equality is exact there (and needs no parser). Across versions, or for
 # hand-built catalogs (server_version 0), expressions are normalised with sqlglot.
 KINDS: tuple[Kind, ...] = (
-    Kind("table", Table, "tables", _table_location, {}, "unlimited", True, statements.table_statements,
-         pairs_only_in_foreign=True, details=_table_details),
-    Kind("policy", Policy, "policies", _on_table, _POLICY_COMPARE, "owned_tables", True,
-         statements.policy_statements, verbatim={**_POLICY_COMPARE, "using": _eq, "with_check": _eq}),
-    Kind("index", Index, "indexes", _on_table, {"definition": _eq}, "owned_tables_local", False,
+    Kind("table", model.Table, "tables", _table_location, {}, "unlimited", True, statements.table_statements,
+         pairs_only_in_foreign=True, details=_table_details, leftover_owned=False),
+    Kind("policy", model.Policy, "policies", _on_table, _POLICY_COMPARE, "owned_tables", True,
+         statements.policy_statements, verbatim={**_POLICY_COMPARE, "using": _eq, "with_check": _eq},
+         foreign_leftover=_policy_is_ours),
+    Kind("index", model.Index, "indexes", _on_table, {"definition": _eq}, "owned_tables_local", False,
          statements.index_statements),
-    Kind("function", Function, "functions", _function_location,
+    Kind("function", model.Function, "functions", _function_location,
          {"returns": _eq, "language": _eq, "volatility": _eq, "security_definer": _eq, "search_path": _eq,
           "owner": _eq, "execute_roles": _eq, "source": _source_eq}, "unlimited", False,
-         statements.function_statements),
-    Kind("trigger", Trigger, "triggers", _on_table, {"definition": _eq, "enabled": _eq}, "owned_tables_local",
+         statements.function_statements, leftover_owned=False),
+    Kind("trigger", model.Trigger, "triggers", _on_table, {"definition": _eq, "enabled": _eq}, "owned_tables_local",
          True, statements.trigger_statements),
-    Kind("grant", Grant, "grants", _on_table, {}, "owned_tables_local", False, statements.grant_statements),
-    Kind("bucket", Bucket, "buckets", _bucket_location,
+    Kind("grant", model.Grant, "grants", _on_table, {}, "owned_tables_local", False, statements.grant_statements),
+    Kind("bucket", model.Bucket, "buckets", _bucket_location,
          {"public": _eq, "file_size_limit": _eq, "allowed_mime_types": _mime_eq}, "unlimited", True,
-         statements.bucket_statements),
-    Kind("publication_table", PublicationTable, "publication_tables", _on_table, {}, "owned_tables_local", False,
+         statements.bucket_statements, leftover_owned=False),
+    Kind("publication_table", model.PublicationTable, "publication_tables", _on_table, {}, "owned_tables_local", False,
          statements.publication_statements),
 )
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}

@@ -21,6 +21,7 @@ from samia_schema.catalog.changes import (
     DROP_POLICY,
     DROP_TABLE,
     DROP_TRIGGER,
+    FOREIGN_KEY,
     FUNCTION,
     GRANT,
     INDEX_CREATE,
@@ -107,7 +108,7 @@ def table_statements(change: Change) -> Staged:
     have: model.Table | None = change.after
     if want is None and have is not None:
         return [(DROP_TABLE, Statement(_text(sql.SQL("drop table {}").format(
-            _qualified(have.schema, have.name))), destructive=True))]
+            _qualified(have.schema, have.name))), destructive=True, unowned=True))]
     assert want is not None
     target = _qualified(want.schema, want.name)
     out: Staged = []
@@ -134,7 +135,7 @@ def table_statements(change: Change) -> Staged:
         out += [(TABLE, st) for st in _alter_column(target, want_cols[name], have_cols[name])]
     for name in [c.name for c in have.columns if c.name not in want_cols]:
         out.append((TABLE, Statement(_text(sql.SQL("alter table {} drop column {}").format(
-            target, sql.Identifier(name))), destructive=True)))
+            target, sql.Identifier(name))), destructive=True, unowned=True)))
     want_con = {c.name: c for c in want.constraints}
     have_con = {c.name: c for c in have.constraints}
     for name, con in have_con.items():
@@ -143,7 +144,8 @@ def table_statements(change: Change) -> Staged:
                 target, sql.Identifier(name))))))
     for name, con in want_con.items():
         if name not in have_con or have_con[name].definition != con.definition:
-            out.append((TABLE, Statement(_add_constraint(con))))
+            # foreign keys after every table exists (two created tables may reference each other)
+            out.append((FOREIGN_KEY if con.kind == "f" else TABLE, Statement(_add_constraint(con))))
     return out
 
 
@@ -171,7 +173,7 @@ def function_statements(change: Change) -> Staged:
     kind = sql.SQL("procedure" if either.kind == "p" else "function")
     if want is None:
         assert have is not None
-        return [(FUNCTION, Statement(_text(sql.SQL("drop {} {}").format(kind, _signature(have)))))]
+        return [(FUNCTION, Statement(_text(sql.SQL("drop {} {}").format(kind, _signature(have))), unowned=True))]
     out: Staged = []
     body_fields = {"returns", "language", "volatility", "security_definer", "search_path", "source"}
     if have is None or body_fields & set(change.details):
@@ -226,7 +228,7 @@ def bucket_statements(change: Change) -> Staged:
     if want is None:
         assert have is not None
         return [(BUCKET, Statement(_text(sql.SQL("delete from storage.buckets where id = {}").format(
-            sql.Literal(have.id))), destructive=True))]
+            sql.Literal(have.id))), destructive=True, unowned=True))]
     mimes = sql.Literal(None if want.allowed_mime_types is None else list(want.allowed_mime_types))
     if have is None:
         statement = sql.SQL(

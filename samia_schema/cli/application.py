@@ -9,11 +9,13 @@ import typer
 from .. import __version__
 from .apply import apply_command
 from .audit import audit_command
+from .consolidate import consolidate_command
 from .diff import diff_command
 from .init import init_command
 from .lint import lint_command
 from .plan import plan_command
 from .render import render_command
+from .restore import restore_command
 from .verify import verify_command
 
 app = typer.Typer(
@@ -26,7 +28,8 @@ app = typer.Typer(
 )
 for name, command in (("init", init_command), ("render", render_command), ("plan", plan_command),
                       ("apply", apply_command), ("verify", verify_command), ("diff", diff_command),
-                      ("lint", lint_command), ("audit", audit_command)):
+                      ("lint", lint_command), ("audit", audit_command), ("consolidate", consolidate_command),
+                      ("restore", restore_command)):
     app.command(name)(command)
 
 

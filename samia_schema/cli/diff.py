@@ -28,12 +28,18 @@ def diff_command(
         "--table", metavar="TABLE", help="Only this table, schema.table or table (repeatable).",
         show_default=False)] = None,
     as_sql: Annotated[bool, typer.Option("--sql", help="Print the reconcile SQL instead of the report.")] = False,
+    all_objects: Annotated[bool, typer.Option(
+        "--all", help="Compare every object of the schemas, not only those the templates own.")] = False,
+    allow_destructive: Annotated[bool, typer.Option(
+        "--allow-destructive",
+        help="Let reconcile SQL drop tables, columns, functions or buckets the templates do not own.")] = False,
     fmt: opt.FormatOption = opt.TableOrJson.table,
     as_json: opt.JsonOption = False,
 ) -> None:
     """Compare a live database with the templates or another database. Exit 0 same, 1 differs."""
     report = api.diff(opt.workspace(config, pack), db, against=against, shadow=shadow, schemas=tuple(schema or ()),
-                      tables=tuple(table or ()), sql=as_sql)
+                      tables=tuple(table or ()), sql=as_sql, all_objects=all_objects,
+                      allow_destructive=allow_destructive)
     if opt.output_format(fmt, as_json) == "json":
         echo(json.dumps(diff_json(report), indent=2))
     elif as_sql:

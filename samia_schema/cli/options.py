@@ -22,6 +22,12 @@ DbOption = Annotated[str | None, typer.Option(
 ShadowOption = Annotated[str | None, typer.Option(
     "--shadow", metavar="URL", show_default=False,
     help="Server to build the shadow database on (default: an embedded Postgres).")]
+StorageUrlOption = Annotated[str | None, typer.Option(
+    "--storage-url", metavar="URL", show_default=False,
+    help="Storage API URL, e.g. https://<project>.supabase.co (default: $SAMIA_STORAGE_URL).")]
+ServiceKeyOption = Annotated[str | None, typer.Option(
+    "--service-key", metavar="KEY", show_default=False,
+    help="The service role key for the Storage API (default: $SAMIA_SERVICE_KEY); never printed.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout (same as --format json).")]
 
 
@@ -54,6 +60,11 @@ FormatOption = Annotated[TableOrJson, typer.Option("--format", "-f", help="Outpu
 def output_format(fmt: StrEnum, as_json: bool) -> str:
     """The chosen format: --json wins over the default table."""
     return "json" if as_json else str(fmt)
+
+
+def storage(ws: Workspace, url: str | None, key: str | None) -> tuple[str | None, str]:
+    """The Storage API URL and service key: flags, else $SAMIA_STORAGE_URL / $SAMIA_SERVICE_KEY."""
+    return url or ws.env.get("SAMIA_STORAGE_URL") or None, key or ws.env.get("SAMIA_SERVICE_KEY") or ""
 
 
 def workspace(config: Path | None, pack: str | None, *, matrix: Path | None = None) -> Workspace:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from ..access.matrix import Matrix, Persona
     from ..access.vocabulary import Vocabulary
     from ..catalog.model import Function
+    from ..consolidate.protocol import Consolidation
 
 
 class World(Protocol):
@@ -170,6 +171,20 @@ class Pack:
     def sabotage_params(self, settings: Settings) -> dict[str, sql.Composable]:
         """Values for the `{placeholders}` of the sabotage files (quoted with psycopg.sql)."""
         return {}
+
+    def external_tables(self, settings: Settings) -> frozenset[tuple[str, str]]:
+        """Tables the templates expect but do not own (an application's own table): diff ignores them."""
+        return frozenset()
+
+    def scratch_prelude(self, settings: Settings) -> str:
+        """SQL run on a throwaway database (shadow, embedded) before the plan: stand-ins for the
+        external tables, so that the templates apply there as on the user's database."""
+        return ""
+
+    # --- consolidation ------------------------------------------------------------------------
+    def consolidation(self, settings: Settings) -> Consolidation | None:
+        """How to consolidate a legacy database into this pack's objects (None: not supported)."""
+        return None
 
     # --- audit --------------------------------------------------------------------------------
     def inventory_scope(self, settings: Settings) -> InventoryScope:

@@ -39,7 +39,14 @@ def plan_json(report: PlanReport) -> dict[str, Any]:
             "pending": [s.name for s in report.pending],
             "overrides": [{"unit": u, "template": str(src), "overrides": str(old)} for u, src, old in report.overrides],
             "not_ours": [foreign_json(f) for f in report.foreign], "blocked": report.blocked,
-            "live_drift": [change_to_dict(c) for c in report.drift]}
+            "live_drift": [change_to_dict(c) for c in report.drift],
+            "legacy": _legacy_json(report)}
+
+
+def _legacy_json(report: PlanReport) -> dict[str, Any] | None:
+    from .consolidation import inventory_json
+
+    return inventory_json(report.legacy) if report.legacy is not None else None
 
 
 def plan_view(report: PlanReport) -> RenderableType:
@@ -74,6 +81,15 @@ def plan_view(report: PlanReport) -> RenderableType:
         parts.append(drift)
     elif report.drift_checked:
         parts.append("no live drift from the templates")
+    if report.legacy is not None and (report.legacy.pending or report.legacy.refusals):
+        legacy = new_table("legacy objects (samia consolidate --dry-run shows the rows; nothing is dropped)",
+                           [("kind", "id"), ("object", "id"), ("shape", "text"), ("action", "id"), ("detail", "text")])
+        for o in report.legacy.objects:
+            if o.action != "leave" or o.shape == "unknown":
+                legacy.add_row(o.kind, escape(o.name), escape(o.shape), o.action, escape(o.detail))
+        parts.append(legacy)
+        parts += [f"refused: {escape(r)}" for r in report.legacy.refusals]
+        parts.append("run `samia consolidate --dry-run` to see every mapping, then `samia consolidate --backup DIR`")
     return Group(*parts)
 
 

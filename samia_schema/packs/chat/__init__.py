@@ -137,6 +137,22 @@ class ChatPack(Pack):
         return {"schema": sql.Identifier(s.schema), "private": sql.Identifier(s.private_schema),
                 "bucket": sql.Literal(s.bucket)}
 
+    def external_tables(self, settings: Settings) -> frozenset[tuple[str, str]]:
+        s = _chat(settings)
+        return frozenset({(s.schema, "profiles")}) if s.profiles == "existing" else frozenset()
+
+    def scratch_prelude(self, settings: Settings) -> str:
+        s = _chat(settings)
+        if s.profiles != "existing":
+            return ""
+        return sql.SQL(static_sql("chat/profiles_stand_in.sql")).format(
+            schema=sql.Identifier(s.schema)).as_string(None)
+
+    def consolidation(self, settings: Settings) -> Any:
+        from .consolidate import ChatConsolidation
+
+        return ChatConsolidation(_chat(settings))
+
     def inventory_scope(self, settings: Settings) -> InventoryScope:
         s = _chat(settings)
         return InventoryScope(

@@ -51,6 +51,7 @@ class ChatSettings(Settings):
     role_claim: str = "app_metadata.role"
     app_roles: AppRoles = field(default_factory=AppRoles)
     profiles: str = "create"
+    profiles_policies: str = "keep"  # with profiles = "existing": "replace" the app's profiles policies and grants
     bookings: str = "absent"
     voice_max_seconds: int = 300
     edit_window: str = "15 minutes"
@@ -147,6 +148,8 @@ def coerce(key: str, value: object, where: str) -> object:
         return _role_claim(value, where)
     if key == "profiles":
         return one_of(value, ("create", "existing"), where)
+    if key == "profiles_policies":
+        return one_of(value, ("keep", "replace"), where)
     if key == "bookings":
         return one_of(value, ("absent", "existing"), where)
     if key == "voice_max_seconds":

@@ -85,6 +85,16 @@ def _stmt(name: str, settings: ChatSettings) -> sql.Composed:
     return sql.SQL(static_sql(f"chat/access/{name}.sql")).format(schema=sql.Identifier(settings.schema))
 
 
+def _no_profile(conn: psycopg.Connection[Any], settings: ChatSettings, uid: uuid.UUID) -> None:
+    """No profile (or, when rows depend on it, no role) for a user without an app role."""
+    try:
+        with conn.transaction():
+            conn.execute(_stmt("seed_no_profile", settings), {"id": uid})
+    except psycopg.errors.ForeignKeyViolation:
+        conn.execute(sql.SQL("update {}.profiles set role = null where id = %(id)s").format(
+            sql.Identifier(settings.schema)), {"id": uid})
+
+
 def seed_world(conn: psycopg.Connection[Any], matrix: Matrix, settings: ChatSettings) -> World:
     """Insert the world as the connection's (bypass) role; the caller owns the transaction."""
     now = datetime.now(UTC)
@@ -95,6 +105,9 @@ def seed_world(conn: psycopg.Connection[Any], matrix: Matrix, settings: ChatSett
     roles.update({"other_a": settings.app_roles.client, "other_b": settings.app_roles.reader,
                   "other_c": settings.app_roles.client})
     profiled: set[uuid.UUID] = set()
+    columns = {r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = 'profiles'",
+        (settings.schema,)).fetchall()}
     with conn.cursor() as cur:
         for name, uid in users.items():
             app_meta = {}
@@ -104,10 +117,14 @@ def seed_world(conn: psycopg.Connection[Any], matrix: Matrix, settings: ChatSett
                         {"id": uid, "email": f"{name}@samia.test", "app_metadata": json.dumps(app_meta)})
             # a user with no app role has no profile when roles come from profiles
             if settings.role_source == "profiles" and not roles.get(name):
+                _no_profile(conn, settings, uid)
                 continue
             profiled.add(uid)
-            cur.execute(_stmt("seed_profile", settings),
-                        {"id": uid, "role": roles.get(name) or settings.app_roles.client, "name": name})
+            role = roles.get(name) or settings.app_roles.client
+            cur.execute(_stmt("seed_profile", settings), {"id": uid, "role": role})
+            if "display_name" in columns:  # an existing profiles table may lack it
+                cur.execute(sql.SQL("update {}.profiles set display_name = %(name)s where id = %(id)s").format(
+                    sql.Identifier(settings.schema)), {"id": uid, "name": name})
         sessions = []
         a, b, c = users["other_a"], users["other_b"], users["other_c"]
         for p in signed_in:

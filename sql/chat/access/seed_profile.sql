@@ -1,3 +1,3 @@
-insert into {schema}.profiles (id, role, display_name)
-values (%(id)s, %(role)s, %(name)s)
+insert into {schema}.profiles (id, role)
+values (%(id)s, %(role)s)
 on conflict (id) do update set role = excluded.role
