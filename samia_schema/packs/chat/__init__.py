@@ -64,7 +64,7 @@ def chat_triggers(settings: ChatSettings) -> list[tuple[str, ...]]:
         return f"{p}.{name}(" + ", ".join(f"'{a}'" for a in args) + ")"
 
     row = "for each row"
-    triggers = [
+    triggers: list[tuple[str, ...]] = [
         ("chat_sessions", "chat_sessions_check_participants", "before insert or update of participants", row,
          fn("check_participants")),
         ("chat_sessions", "chat_sessions_guard_update", "before update", row, fn("guard_session_update")),
