@@ -125,6 +125,7 @@ def seed_world(conn: psycopg.Connection[Any], matrix: Matrix, settings: ChatSett
                 "id": s.id, "participants": list(s.participants), "created_by": s.participants[0],
                 "status": s.status, "title": f"world {s.id.hex[:8]}"})
         messages = []
+        rows: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, str, datetime]] = []
         for s in sessions:
             cur.execute(_stmt("seed_cursor", settings), {"session_id": s.id, "participants": list(s.participants),
                                                          "read_at": now - CURSOR_AGE})
@@ -135,17 +136,15 @@ def seed_world(conn: psycopg.Connection[Any], matrix: Matrix, settings: ChatSett
                     m = Message(world_id("message", str(s.id), str(n), str(read)), s.id, sender, read)
                     messages.append(m)
                     # read: sent before the participants' cursors; unread: after them
-                    created = now - timedelta(seconds=(120 if read else 30) - n)
-                    cur.execute(_stmt("seed_message", settings), {
-                        "id": m.id, "session_id": s.id, "sender_id": sender, "content": f"hello {n}",
-                        "created_at": created})
+                    rows.append((m.id, s.id, sender, f"hello {n}", now - timedelta(seconds=(120 if read else 30) - n)))
             # an old message per sender, past any edit window
             for sender in (x for x in s.participants if x in profiled):
                 m = Message(world_id("message", str(s.id), str(sender), "old"), s.id, sender, True, old=True)
                 messages.append(m)
-                cur.execute(_stmt("seed_message", settings), {
-                    "id": m.id, "session_id": s.id, "sender_id": sender, "content": "old",
-                    "created_at": now - timedelta(days=2)})
+                rows.append((m.id, s.id, sender, "old", now - timedelta(days=2)))
+        ids, session_ids, senders, contents, created = (list(column) for column in zip(*rows, strict=True))
+        cur.execute(_stmt("seed_message", settings), {"ids": ids, "sessions": session_ids, "senders": senders,
+                                                      "contents": contents, "created": created})
         retired = world_id("session", "retired")
         # a session created and deleted before the probes: its id is retired
         cur.execute(_stmt("seed_session", settings), {"id": retired, "participants": [a, b], "created_by": a,
