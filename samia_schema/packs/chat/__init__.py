@@ -85,7 +85,7 @@ def chat_triggers(settings: ChatSettings) -> list[tuple[str, ...]]:
         triggers.append(("chat_sessions", f"chat_sessions_audit_{event}", f"after {event}", statement,
                          fn("audit_statement", "id", "last_message_at", "last_message_preview")))
         triggers.append(("chat_messages", f"chat_messages_audit_{event}", f"after {event}", statement,
-                         fn("audit_statement", "session_id")))
+                         fn("audit_statement", "session_id", "content_tsv")))
         triggers.append(("chat_messages", f"chat_messages_touch_session_{event}", f"after {event}", statement,
                          fn("touch_session_last_message")))
     for table, name in (("chat_sessions", "chat_sessions_audit"), ("chat_messages", "chat_messages_audit"),
