@@ -96,9 +96,9 @@ def chat_triggers(settings: ChatSettings) -> list[tuple[str, ...]]:
 
 def forced_tables(settings: ChatSettings) -> list[str]:
     """Qualified names of the tables whose row level security is enabled and forced (070_rls)."""
-    s = quote_ident(settings.schema)
+    s, p = quote_ident(settings.schema), quote_ident(settings.private_schema)
     own = [*CHAT_TABLES, *(("profiles",) if settings.profiles == "create" else ())]
-    return [f"{s}.{quote_ident(t)}" for t in own]
+    return [f"{s}.{quote_ident(t)}" for t in own] + [f"{p}.retired_session_ids"]
 
 
 def template_context(settings: ChatSettings) -> dict[str, object]:

@@ -1,5 +1,4 @@
--- the audit log stores generated columns again (content_tsv: every write copied twice)
+-- the audit log stores generated columns again (content_tsv: every message write copied twice)
 -- caught by: chat_messages.insert
-create or replace function {private}.unaudited_columns(p_table regclass, p_derived text[]) returns text[]
-language sql stable set search_path = pg_catalog, pg_temp
-as $fn$ select p_derived $fn$;
+create or replace trigger chat_messages_audit_insert after insert on {schema}.chat_messages
+  referencing new table as new_rows for each statement execute function {private}.audit_statement('session_id');
