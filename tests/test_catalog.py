@@ -100,7 +100,8 @@ def test_functions_acl_search_path_owner(catalog: Catalog, chat_dsn: str) -> Non
     has_role = by_name[("chat_private", "has_role")]
     assert isinstance(has_role, model.Function)
     assert has_role.identity_args == "p_roles text[]" and has_role.returns == "boolean"
-    assert has_role.security_definer and has_role.search_path == "pg_catalog, pg_temp" and has_role.volatility == "stable"
+    assert has_role.security_definer and has_role.volatility == "stable"
+    assert has_role.search_path == "pg_catalog, pg_temp"
     assert "public" not in has_role.execute_roles and "authenticated" in has_role.execute_roles
     assert has_role.owner and has_role.language == "sql" and has_role.source.strip()
     assert has_role.definition.startswith("CREATE OR REPLACE FUNCTION")
