@@ -55,8 +55,8 @@ def added_checks(settings: ChatSettings) -> list[tuple[str, str, str]]:
 def chat_triggers(settings: ChatSettings) -> list[tuple[str, ...]]:
     """(table, trigger, timing and events, level, function call) of every chat trigger (050_triggers).
 
-    Row triggers guard and fill columns; statement triggers (transition tables) audit, keep the
-    last-message preview and retire deleted session ids. Timing "dropped": a trigger of an earlier release.
+    Row triggers guard and fill columns; statement triggers (transition tables) audit and keep the
+    last-message preview. Timing "dropped": a trigger of an earlier release.
     """
     p = quote_ident(settings.private_schema)
 
@@ -75,8 +75,6 @@ def chat_triggers(settings: ChatSettings) -> list[tuple[str, ...]]:
          fn("set_message_server_columns")),
         ("chat_monitoring", "chat_monitoring_server_columns", "before insert", row,
          fn("set_monitoring_server_columns")),
-        ("chat_sessions", "chat_sessions_retire_ids", "after delete", f"referencing {_TRANSITIONS['delete']} "
-         "for each statement", fn("retire_session_ids")),
     ]
     for table in ("chat_sessions", "chat_messages", *(("profiles",) if settings.profiles == "create" else ())):
         triggers.append((table, f"{table}_set_updated_at", "before update", row, fn("set_updated_at")))
@@ -96,9 +94,9 @@ def chat_triggers(settings: ChatSettings) -> list[tuple[str, ...]]:
 
 def forced_tables(settings: ChatSettings) -> list[str]:
     """Qualified names of the tables whose row level security is enabled and forced (070_rls)."""
-    s, p = quote_ident(settings.schema), quote_ident(settings.private_schema)
+    s = quote_ident(settings.schema)
     own = [*CHAT_TABLES, *(("profiles",) if settings.profiles == "create" else ())]
-    return [f"{s}.{quote_ident(t)}" for t in own] + [f"{p}.retired_session_ids"]
+    return [f"{s}.{quote_ident(t)}" for t in own]
 
 
 def template_context(settings: ChatSettings) -> dict[str, object]:
