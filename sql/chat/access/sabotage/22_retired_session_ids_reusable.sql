@@ -1,5 +1,5 @@
--- the ids of deleted sessions are not retired: a new session can take one over (and its files)
+-- the audit log's session deletions pruned: deleted sessions' ids are no longer retired (nor their files)
 -- caught by: chat_sessions.insert
-create or replace function {private}.session_id_is_retired(p_id uuid) returns boolean
-language sql stable set search_path = pg_catalog, pg_temp
-as $fn$ select false $fn$;
+alter table {schema}.chat_audit_logs disable trigger chat_audit_logs_append_only;
+delete from {schema}.chat_audit_logs where table_name = 'chat_sessions' and action = 'delete';
+alter table {schema}.chat_audit_logs enable trigger chat_audit_logs_append_only;
