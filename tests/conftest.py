@@ -40,10 +40,11 @@ def make_session(conn: psycopg.Connection[Any], participants: list[uuid.UUID], s
 
 def make_message(conn: psycopg.Connection[Any], session: uuid.UUID, sender: uuid.UUID,
                  content: str = "hi") -> uuid.UUID:
-    mid = uuid.uuid4()
-    conn.execute("insert into public.chat_messages (id, session_id, sender_id, content) values (%s, %s, %s, %s)",
-                 (mid, session, sender, content))
-    return mid
+    """A message as an API client sends it (the id is the server's)."""
+    row = conn.execute("insert into public.chat_messages (session_id, sender_id, content) values (%s, %s, %s)"
+                       " returning id", (session, sender, content)).fetchone()
+    assert row is not None
+    return uuid.UUID(str(row[0]))
 
 
 def claims(uid: uuid.UUID) -> dict[str, Any]:

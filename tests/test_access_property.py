@@ -71,6 +71,7 @@ def object_path(folder: int | None, user: int, shape: str, leaf: str) -> str:
 class Session:
     participants: frozenset[int]
     status: str
+    readers: frozenset[int] = frozenset()  # users with a read cursor (a minute ago); the rest read nothing
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class Message:
     session: int
     sender: int
     old: bool  # sent 30 days ago: past any edit window
-    read: bool
+    read: bool  # sent before the readers' cursors
     deleted: bool
 
 
@@ -127,6 +128,12 @@ class Model:
 
     def sees_session(self, s: int | None) -> bool:
         return self.me is not None and (self.role in OBSERVERS or self.member(s))
+
+    def unread(self, msg: Message) -> bool:
+        """Unread for the persona: sent by someone else, not deleted, after its cursor (or it has none)."""
+        session = self.world.sessions[msg.session]
+        read = (msg.read or msg.old) and self.me in session.readers
+        return self.member(msg.session) and msg.sender != self.me and not msg.deleted and not read
 
 
 # --- names in the database -------------------------------------------------------------------
@@ -226,15 +233,16 @@ class HardDelete:
 
 @dataclass(frozen=True)
 class SessionInsert:
+    """A new session as the API client creates it (id, creator and timestamps are the server's)."""
+
     participants: frozenset[int]
-    creator: int
 
     def statement(self, n: Names) -> Statement:
-        return n.stmt("insert into {t} (participants, created_by, title) values (%(p)s, %(c)s, 'probe')",
-                      "chat_sessions", p=[user_id(i) for i in sorted(self.participants)], c=user_id(self.creator))
+        return n.stmt("insert into {t} (participants, title) values (%(p)s, 'probe')",
+                      "chat_sessions", p=[user_id(i) for i in sorted(self.participants)])
 
     def expected(self, m: Model) -> bool:
-        if self.creator != m.me:
+        if m.me is None:
             return False
         return (m.role in MEMBERS and m.me in self.participants) or m.role in ADMINS
 
@@ -360,7 +368,7 @@ class MonitoringInsert:
 
 @dataclass(frozen=True)
 class MarkRead:
-    """The RPC; the outcome is the number of messages it marked, None when refused."""
+    """The RPC; the outcome is 1 when it moved the caller's read cursor, None when refused."""
 
     session: int
 
@@ -369,10 +377,7 @@ class MarkRead:
                 {"s": session_id(self.session)})
 
     def expected(self, m: Model) -> int | None:
-        if not m.member(self.session):
-            return None
-        return sum(1 for x in m.world.messages
-                   if x.session == self.session and x.sender != m.me and not x.read and not x.deleted)
+        return 1 if m.member(self.session) else None
 
 
 Write = (MessageInsert | MessageUpdate | MessageReassign | HardDelete | SessionInsert | SessionRetitle
@@ -411,8 +416,8 @@ def cases(draw: st.DrawFn) -> Case:
     with_me = st.booleans() if persona is not None else st.just(False)
     participants = st.builds(lambda group, me: group | {persona} if me else group,
                              st.frozensets(users, min_size=1), with_me)
-    sessions = tuple(draw(st.lists(st.builds(Session, participants, st.sampled_from(STATUS_CHOICES)),
-                                   min_size=1, max_size=4)))
+    sessions = tuple(draw(st.lists(st.builds(Session, participants, st.sampled_from(STATUS_CHOICES),
+                                             st.frozensets(users)), min_size=1, max_size=4)))
     every = list(range(len(sessions)))
     in_sessions = st.sampled_from(every)
     mine = [j for j in every if persona in sessions[j].participants]
@@ -436,7 +441,7 @@ def cases(draw: st.DrawFn) -> Case:
     shapes = st.sampled_from(SHAPE_CHOICES)
     ops: list[st.SearchStrategy[Any]] = [
         st.builds(MessageInsert, in_my_sessions, actor),
-        st.builds(SessionInsert, participants, actor),
+        st.builds(SessionInsert, participants),
         st.builds(SessionRetitle, in_my_sessions),
         st.builds(SessionReopen, in_my_sessions),
         st.builds(SessionInvite, in_my_sessions, users),
@@ -467,11 +472,12 @@ _SEED_PROFILE = sql.SQL("insert into {} (id, role) values (%(id)s, %(role)s)")
 _SEED_SESSION = sql.SQL("insert into {} (id, participants, created_by, status, title) "
                         "values (%(id)s, %(participants)s, %(created_by)s, %(status)s, 'seeded')")
 _SEED_MESSAGE = sql.SQL(
-    "insert into {} (id, session_id, sender_id, content, created_at, read_at, is_deleted, deleted_at) "
-    "select %(id)s, %(session)s, %(sender)s, 'seeded', t, "
-    "case when %(read)s then t + interval '1 second' end, %(deleted)s, "
+    "insert into {} (id, session_id, sender_id, content, created_at, is_deleted, deleted_at) "
+    "select %(id)s, %(session)s, %(sender)s, 'seeded', t, %(deleted)s, "
     "case when %(deleted)s then t + interval '2 seconds' end "
     "from (select now() - make_interval(secs => %(age)s) as t) as sent")
+_SEED_CURSOR = sql.SQL("insert into {} (session_id, user_id, read_at) values (%(session)s, %(user)s, "
+                       "now() - interval '1 minute')")
 _SEED_BUCKET = sql.SQL("insert into storage.buckets (id, name, public) values (%(id)s, %(id)s, false) "
                        "on conflict (id) do nothing")
 _SEED_OBJECT = sql.SQL("insert into storage.objects (id, bucket_id, name, owner, owner_id, metadata) "
@@ -497,8 +503,11 @@ def seed(conn: psycopg.Connection[Any], n: Names, world: World) -> None:
         if world.messages:
             cur.executemany(_SEED_MESSAGE.format(n.table("chat_messages")), [
                 {"id": _id("message", k), "session": session_id(m.session), "sender": user_id(m.sender),
-                 "read": m.read, "deleted": m.deleted, "age": 30 * 86400.0 if m.old else 30.0}
+                 "deleted": m.deleted, "age": 30 * 86400.0 if m.old else 90.0 if m.read else 30.0}
                 for k, m in enumerate(world.messages)])
+        cur.executemany(_SEED_CURSOR.format(n.table("chat_read_cursors")), [
+            {"session": session_id(j), "user": user_id(i)}
+            for j, s in enumerate(world.sessions) for i in sorted(s.readers & s.participants)])
         cur.execute(_SEED_BUCKET, {"id": OTHER_BUCKET})
         objects = [{"id": _id("object", k), "bucket": n.bucket, "owner": user_id(o.user),
                     "name": object_path(o.folder, o.user, "ok", f"seeded-{k}.txt")}
@@ -578,7 +587,7 @@ def expected_reads(conn: psycopg.Connection[Any], m: Model, n: Names) -> dict[st
     if m.me is not None:
         unread = {}
         for msg in w.messages:
-            if m.member(msg.session) and msg.sender != m.me and not msg.read and not msg.deleted:
+            if m.unread(msg):
                 unread[session_id(msg.session)] = unread.get(session_id(msg.session), 0) + 1
     return {
         "chat_sessions": {session_id(j) for j in range(len(w.sessions)) if m.sees_session(j)},

@@ -59,7 +59,7 @@ def test_apply_creates_the_chat_schema_and_reapply_does_nothing(fresh_dsn: str, 
         first = apply(conn, plan, settings)
         assert first.applied == tuple(u.name for u in plan.units)
         counts = summary(conn, settings)
-        assert counts["chat_tables"] == 4
+        assert counts["chat_tables"] == 5
         assert counts["chat_indexes"] >= 15
         assert counts["chat_policies"] >= 8
         assert counts["storage_policies"] >= 4
@@ -250,7 +250,7 @@ def test_cli_plan_apply_exit_codes_and_dsn_sources(fresh_dsn: str, monkeypatch: 
     assert "would apply 12 unit(s)" in result.stdout
     result = _cli(["apply", "-c", str(tmp_config), "--json"], {**env, "DATABASE_URL": fresh_dsn})
     assert result.exit_code == 0, result.output
-    assert '"chat_tables": 4' in result.stdout
+    assert '"chat_tables": 5' in result.stdout
     result = _cli(["plan", "-c", str(tmp_config)], {**env, "SAMIA_DB_URL": fresh_dsn})
     assert result.exit_code == 0 and "nothing to apply" in result.stdout
 

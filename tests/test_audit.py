@@ -13,7 +13,7 @@ from samia_schema.db import connect
 from samia_schema.inventory import AuditReport, inventory
 from samia_schema.packs.chat import PACK
 
-CHAT = ("chat_sessions", "chat_messages", "chat_audit_logs", "chat_monitoring")
+CHAT = ("chat_sessions", "chat_messages", "chat_audit_logs", "chat_monitoring", "chat_read_cursors")
 
 
 def audit(conn: Any, settings: Settings, database: str = "") -> AuditReport:
@@ -80,7 +80,7 @@ def test_chat_database_reports_catalog_counts(chat_dsn: str, samia_settings: Set
         ledger_units = _one(conn, "select count(distinct unit) from samia.ledger")
         migrations = _one(conn, "select count(*) from supabase_migrations.schema_migrations")
     counts = report.counts
-    assert counts["chat_tables"] == 4
+    assert counts["chat_tables"] == 5
     assert {u.table.name for u in report.tables} >= {*CHAT, "profiles"}
     assert all(u.table.rls_enabled for u in report.tables)
     assert counts["indexes"] - sum(1 for i in report.indexes if i.table == "profiles") == indexes >= 15
@@ -140,7 +140,7 @@ def test_cli_json_and_errors(chat_dsn: str) -> None:
     result = runner.invoke(app, ["audit", "--db", chat_dsn, "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["counts"]["chat_tables"] == 4 and "policies_by_command" in data
+    assert data["counts"]["chat_tables"] == 5 and "policies_by_command" in data
     table = runner.invoke(app, ["audit", "--db", chat_dsn])
     assert table.exit_code == 0 and "storage buckets" in table.stdout
     assert runner.invoke(app, ["audit", "--db", "host=/nonexistent-samia dbname=x"]).exit_code == 4

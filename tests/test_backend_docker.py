@@ -75,7 +75,7 @@ def test_backend_docker_runs_configured_image(container: RunningPostgres) -> Non
 def test_backend_docker_applies_chat_schema(chat_db: str, samia_settings: Settings) -> None:
     with connect(chat_db) as conn:
         counts = summary(conn, samia_settings)
-    assert counts["chat_tables"] == 4
+    assert counts["chat_tables"] == 5
     assert counts["chat_indexes"] >= 15
     assert counts["chat_policies"] >= 8
     assert counts["storage_policies"] == 4

@@ -42,7 +42,7 @@ def test_every_collection_sorted_by_key_and_frozen(catalog: Catalog) -> None:
 def test_tables_columns_constraints(catalog: Catalog) -> None:
     messages = catalog.table("public", "chat_messages")
     assert isinstance(messages, model.Table)
-    assert messages.rls_enabled and not messages.rls_forced
+    assert messages.rls_enabled and messages.rls_forced
     names = [c.name for c in messages.columns]
     assert names[0] == "id" and "session_id" in names
     assert all(isinstance(c, model.Column) for c in messages.columns)
@@ -86,8 +86,8 @@ def test_policy_roles_public_and_all(chat_dsn: str) -> None:
 
 def test_indexes_partial_gin_and_constraint(catalog: Catalog) -> None:
     by_name = {i.name: i for i in catalog.indexes}
-    unread = by_name["chat_messages_unread_idx"]
-    assert isinstance(unread, model.Index) and unread.predicate and "read_at IS NULL" in unread.predicate
+    unread = by_name["chat_messages_session_unread_idx"]
+    assert isinstance(unread, model.Index) and unread.predicate and "NOT is_deleted" in unread.predicate
     assert by_name["chat_sessions_participants_gin"].method == "gin"
     pkey = by_name["chat_messages_pkey"]
     assert pkey.primary and pkey.unique and pkey.constraint == "chat_messages_pkey"
@@ -100,7 +100,8 @@ def test_functions_acl_search_path_owner(catalog: Catalog, chat_dsn: str) -> Non
     has_role = by_name[("chat_private", "has_role")]
     assert isinstance(has_role, model.Function)
     assert has_role.identity_args == "p_roles text[]" and has_role.returns == "boolean"
-    assert has_role.security_definer and has_role.search_path == '""' and has_role.volatility == "stable"
+    assert has_role.security_definer and has_role.volatility == "stable"
+    assert has_role.search_path == "pg_catalog, pg_temp"
     assert "public" not in has_role.execute_roles and "authenticated" in has_role.execute_roles
     assert has_role.owner and has_role.language == "sql" and has_role.source.strip()
     assert has_role.definition.startswith("CREATE OR REPLACE FUNCTION")

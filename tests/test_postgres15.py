@@ -29,7 +29,7 @@ def test_schema_applies_and_verifies_on_postgres_15() -> None:
             result = apply_plan(conn, ws.plan, settings)
             assert len(result.applied) == len(ws.plan.units)
             counts = ws.pack.summary(conn, settings)
-            assert counts["chat_tables"] == 4 and counts["chat_indexes"] >= 15
+            assert counts["chat_tables"] == 5 and counts["chat_indexes"] >= 15
             assert counts["chat_policies"] >= 8 and counts["storage_policies"] >= 4
             assert apply_plan(conn, ws.plan, settings).applied == ()
             report = verify_matrix(conn, ws.pack, ws.matrix(), settings)

@@ -16,7 +16,8 @@ from samia_schema.db import impersonate
 from samia_schema.packs.chat import PACK
 
 REPO = Path(__file__).resolve().parent.parent
-HEADERS = {"x-forwarded-for": "198.51.100.23, 10.0.0.5", "user-agent": "pytest"}
+# as Supabase's edge sends them: the client's own x-forwarded-for entry first, the real address appended
+HEADERS = {"x-forwarded-for": "10.0.0.5, 198.51.100.23", "cf-connecting-ip": "198.51.100.23", "user-agent": "pytest"}
 
 
 def _strip_bodies(sql: str) -> str:
@@ -36,7 +37,7 @@ def test_1_every_unit_runs_as_one_simple_query(fresh_dsn: str) -> None:
     with psycopg.connect(fresh_dsn, autocommit=True) as conn:
         for unit in rendered().units:
             conn.execute(unit.sql.encode())  # type: ignore[call-overload]
-        assert conn.execute("select count(*) from pg_tables where tablename like 'chat\\_%'").fetchone() == (4,)
+        assert conn.execute("select count(*) from pg_tables where tablename like 'chat\\_%'").fetchone() == (5,)
 
 
 # 2. The audit trigger broke every insert on chat_sessions; uppercase actions broke the CHECK ----------
@@ -68,8 +69,8 @@ def test_3_audit_ip_comes_from_request_headers(conn: psycopg.Connection[Any]) ->
     with impersonate(conn, "authenticated", claims(a), {"x-forwarded-for": "not an ip"}):
         mid = make_message(conn, session, a)
         conn.execute("reset role")
-        assert conn.execute("select ip_address from public.chat_audit_logs where record_id = %s",
-                            (str(mid),)).fetchone() == (None,)
+        assert conn.execute("select ip_address, metadata ->> 'ip_unparsed' from public.chat_audit_logs"
+                            " where record_id = %s", (str(mid),)).fetchone() == (None, "not an ip")
     source = _strip_bodies(rendered().sql.replace("$fn$", "")) + " ".join(
         re.sub(r"--[^\n]*", "", u.sql) for u in rendered().units)
     assert "inet_client_addr" not in source
@@ -83,8 +84,9 @@ def test_4_recipient_marks_read_and_admin_posts(conn: psycopg.Connection[Any]) -
     with impersonate(conn, "authenticated", claims(b)):
         assert conn.execute("select public.mark_session_read(%s)", (session,)).fetchone() == (1,)
         conn.execute("reset role")
-        assert conn.execute("select read_at is not null from public.chat_messages where id = %s",
-                            (mid,)).fetchone() == (True,)
+        assert conn.execute("select c.read_at >= m.created_at from public.chat_read_cursors c, public.chat_messages m"
+                            " where c.session_id = %s and c.user_id = %s and m.id = %s",
+                            (session, b, mid)).fetchone() == (True,)
     with impersonate(conn, "authenticated", claims(admin)):
         make_message(conn, session, admin, "moderator here")
     commands = {r[0] for r in conn.execute("select cmd from pg_policies where tablename = 'chat_messages'")}
@@ -147,7 +149,7 @@ def test_6_definer_functions_fix_search_path_and_take_no_user_id(conn: psycopg.C
         where n.nspname in ('public', 'chat_private') and p.prosecdef""").fetchall()
     assert len(rows) >= 8
     for name, config, args in rows:
-        assert config == ["search_path=\"\""] or config == ["search_path=''"], (name, config)
+        assert config == ["search_path=pg_catalog, pg_temp"], (name, config)
         assert not any(re.search(r"user|sender|uid|owner", a) for a in args), (name, args)
 
 
@@ -213,7 +215,7 @@ def test_9_every_created_policy_is_dropped_first_and_unique() -> None:
 # 10. The claimed schema did not exist: no monitoring, no triggers, nothing in realtime --------------------
 def test_10_the_schema_is_what_we_say(conn: psycopg.Connection[Any]) -> None:
     counts = PACK.summary(conn, workspace().settings)
-    assert counts["chat_tables"] == 4 and counts["chat_indexes"] >= 15 and counts["chat_policies"] >= 8
+    assert counts["chat_tables"] == 5 and counts["chat_indexes"] >= 15 and counts["chat_policies"] >= 8
     assert counts["storage_policies"] == 4 and counts["triggers"] >= 8 and counts["helper_functions"] >= 3
     members = {r[0] for r in conn.execute(
         "select tablename from pg_publication_tables where pubname = 'supabase_realtime'")}
@@ -224,18 +226,21 @@ def test_10_the_schema_is_what_we_say(conn: psycopg.Connection[Any]) -> None:
 def test_11_unread_index_serves_the_unread_query(conn: psycopg.Connection[Any]) -> None:
     a, b = make_user(conn, "client"), make_user(conn, "client")
     session = make_session(conn, [a, b])
-    conn.execute("""insert into public.chat_messages (session_id, sender_id, content, read_at, created_at)
+    conn.execute("""insert into public.chat_messages (session_id, sender_id, content, created_at)
         select %s, case when g %% 2 = 0 then %s::uuid else %s::uuid end, 'm' || g,
-               case when g %% 50 = 1 then null else now() end, now() - interval '1 hour'
+               now() - interval '1 hour' + g * interval '1 second'
         from generate_series(1, 3000) g""", (session, a, b))
+    conn.execute("insert into public.chat_read_cursors (session_id, user_id, read_at)"
+                 " values (%s, %s, now() - interval '1 hour' + 2880 * interval '1 second')", (session, a))
     conn.execute("analyze public.chat_messages")
     with conn.transaction(force_rollback=True):
         conn.execute("set local enable_seqscan = off")
         plan = "\n".join(r[0] for r in conn.execute("""explain
             select m.session_id, count(*) from public.chat_messages m
-            where m.session_id = any(%s) and m.read_at is null and not m.is_deleted and m.sender_id <> %s
+            where m.session_id = any(%s) and m.created_at > now() - interval '10 minutes' and not m.is_deleted
+              and m.sender_id <> %s
             group by m.session_id""", ([session], a)).fetchall())
-    assert "chat_messages_unread_idx" in plan, plan
+    assert "chat_messages_session_unread_idx" in plan, plan
     with impersonate(conn, "authenticated", claims(a)):
         assert conn.execute("select unread from public.chat_unread_counts()").fetchall() == [(60,)]
 

@@ -68,9 +68,17 @@ _PAGE = ("select m.id, m.sender_id, m.type, m.content, m.created_at from public.
          " where m.session_id = %(sid)s::uuid{rule}"
          " and (m.created_at, m.id) < (%(cursor_ts)s::timestamptz, %(cursor_id)s::uuid)"
          " order by m.created_at desc, m.id desc limit 50")
+# unread = messages others sent after the reader's cursor (chat_read_cursors); the floor is the RPC's body
 _UNREAD = ("select m.session_id, count(*) as unread from public.chat_messages m"
-           " where {scope}m.read_at is null and not m.is_deleted and m.sender_id <> %(uid)s::uuid"
-           " group by m.session_id")
+           " left join public.chat_read_cursors c on c.session_id = m.session_id and c.user_id = %(uid)s::uuid"
+           " where {scope}m.created_at > coalesce(c.read_at, '-infinity') and not m.is_deleted"
+           " and m.sender_id <> %(uid)s::uuid group by m.session_id")
+_UNREAD_FLOOR = ("select m.session_id, count(*) as unread from public.chat_sessions s"
+                 " left join public.chat_read_cursors c on c.session_id = s.id and c.user_id = %(uid)s::uuid"
+                 " join public.chat_messages m on m.session_id = s.id"
+                 " and m.created_at > coalesce(c.read_at, '-infinity') and not m.is_deleted"
+                 " where s.participants @> array[%(uid)s::uuid] and m.sender_id <> %(uid)s::uuid"
+                 " group by m.session_id")
 _LATEST = ("select m.id, m.session_id, m.sender_id, m.content, m.created_at from public.chat_messages m"
            "{rule} order by m.created_at desc, m.id desc limit 50")
 _WEEK = ("select m.session_id, count(*) as messages from public.chat_messages m"
@@ -107,7 +115,7 @@ HOT_PATHS: tuple[HotPath, ...] = (
     HotPath(
         "3", "my unread count across my sessions", "client",
         _UNREAD.format(scope=""),
-        floor_sql=_UNREAD.format(scope=f"m.session_id in ({MEMBER}) and "),
+        floor_sql=_UNREAD_FLOOR,
         rpc_sql="select u.session_id, u.unread from public.chat_unread_counts() u",
         rpc="public.chat_unread_counts()",
         bare_sql=_UNREAD.format(scope="m.session_id = any(%(my_sids)s::uuid[]) and "),

@@ -54,7 +54,7 @@ def seed(conn: psycopg.Connection[Any], counts: dict[str, int],
     try:
         started = time.monotonic()
         conn.execute("vacuum (analyze) auth.users, public.profiles, public.chat_sessions,"
-                     " public.chat_messages, storage.objects")
+                     " public.chat_messages, public.chat_read_cursors, storage.objects")
         timings["vacuum analyze"] = time.monotonic() - started
     finally:
         conn.autocommit = autocommit

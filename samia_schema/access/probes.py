@@ -21,7 +21,10 @@ from ..packs.base import AuditTrail, World
 from .matrix import Persona
 
 PROBE_IP = "203.0.113.77"
-PROBE_HEADERS = {"x-forwarded-for": f"{PROBE_IP}, 10.0.0.1", "user-agent": "samia-verify/1"}
+# as Supabase's edge forwards a request: the client's own (forged) x-forwarded-for entry first, the
+# real address appended by the edge and repeated in cf-connecting-ip
+PROBE_HEADERS = {"x-forwarded-for": f"198.51.100.66, {PROBE_IP}", "cf-connecting-ip": PROBE_IP,
+                 "user-agent": "samia-verify/1"}
 
 
 @dataclass(frozen=True)

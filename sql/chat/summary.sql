@@ -2,11 +2,11 @@
 select
   (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = %(schema)s and c.relkind = 'r'
-      and c.relname in ('chat_sessions', 'chat_messages', 'chat_audit_logs', 'chat_monitoring')) as chat_tables,
+      and c.relname in ('chat_sessions', 'chat_messages', 'chat_audit_logs', 'chat_monitoring', 'chat_read_cursors')) as chat_tables,
   (select count(*) from pg_indexes where schemaname = %(schema)s
-    and tablename in ('chat_sessions', 'chat_messages', 'chat_audit_logs', 'chat_monitoring')) as chat_indexes,
+    and tablename in ('chat_sessions', 'chat_messages', 'chat_audit_logs', 'chat_monitoring', 'chat_read_cursors')) as chat_indexes,
   (select count(*) from pg_policies where schemaname = %(schema)s
-    and tablename in ('chat_sessions', 'chat_messages', 'chat_audit_logs', 'chat_monitoring')) as chat_policies,
+    and tablename in ('chat_sessions', 'chat_messages', 'chat_audit_logs', 'chat_monitoring', 'chat_read_cursors')) as chat_policies,
   (select count(*) from pg_policies where schemaname = 'storage' and tablename = 'objects'
     and policyname like 'chat\_files\_%%') as storage_policies,
   (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace

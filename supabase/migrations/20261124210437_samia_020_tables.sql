@@ -1,4 +1,7 @@
 -- samia: the chat tables. Foreign keys keep PostgREST's default names (<table>_<column>_fkey).
+-- Server-owned columns (ids, timestamps, read/delivery state, previews, deleted_at) are not granted
+-- to API clients (110_grants) and are set by BEFORE triggers (050_triggers); every client-writable
+-- column has a size check (the loop at the end adds the checks an older install lacks).
 create table if not exists public.chat_sessions (
   id uuid primary key default gen_random_uuid(),
   participants uuid[] not null
@@ -98,3 +101,41 @@ create table if not exists public.chat_monitoring (
     constraint chat_monitoring_metadata_check check (jsonb_typeof(metadata) = 'object'),
   created_at timestamptz not null default now()
 );
+
+-- Read state per participant: one cursor per (session, user). A message is read by a participant
+-- when it was created at or before that participant's cursor; unread counts and receipts derive
+-- from it, and marking a session read moves one row (mark_session_read).
+create table if not exists public.chat_read_cursors (
+  session_id uuid not null references public.chat_sessions (id) on delete cascade,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  read_at timestamptz not null default now(),
+  primary key (session_id, user_id)
+);
+
+-- Checks added after the first release (sizes of every client-writable column, file names), added
+-- to tables that predate them: one loop, each check created once under its own name.
+do $checks$
+declare
+  v_check text[];
+begin
+  foreach v_check slice 1 in array array[
+    ['chat_sessions', 'chat_sessions_metadata_size_check', 'octet_length(metadata::text) <= 8192'],
+    ['chat_sessions', 'chat_sessions_last_message_preview_size_check', 'octet_length(last_message_preview::text) <= 600'],
+    ['chat_messages', 'chat_messages_metadata_size_check', 'octet_length(metadata::text) <= 8192'],
+    ['chat_messages', 'chat_messages_waveform_data_size_check', 'octet_length(waveform_data::text) <= 16384'],
+    ['chat_messages', 'chat_messages_file_url_size_check', 'octet_length(file_url::text) <= 2048'],
+    ['chat_messages', 'chat_messages_file_path_size_check', 'octet_length(file_path::text) <= 512'],
+    ['chat_messages', 'chat_messages_file_type_size_check', 'octet_length(file_type::text) <= 255'],
+    ['chat_monitoring', 'chat_monitoring_metadata_size_check', 'octet_length(metadata::text) <= 8192'],
+    ['profiles', 'profiles_avatar_url_size_check', 'octet_length(avatar_url::text) <= 2048'],
+    ['chat_messages', 'chat_messages_file_name_dots_check', 'file_name not in (''.'', ''..'') and split_part(file_path, ''/'', 3) not in (''.'', ''..'')']
+  ] loop
+    if not exists (
+      select 1 from pg_constraint c
+      where c.conrelid = format('%I.%I', 'public', v_check[1])::regclass and c.conname = v_check[2]
+    ) then
+      execute format('alter table %I.%I add constraint %I check (%s)', 'public', v_check[1], v_check[2], v_check[3]);
+    end if;
+  end loop;
+end
+$checks$;

@@ -16,15 +16,19 @@ create index if not exists chat_messages_reply_to_idx on public.chat_messages (r
 create index if not exists chat_messages_created_at_session_idx on public.chat_messages (created_at desc, id desc)
   include (session_id);
 drop index if exists public.chat_messages_created_at_idx;
--- unread: exactly the predicate of chat_unread_counts() (read_at is null and not is_deleted)
-create index if not exists chat_messages_unread_idx on public.chat_messages (session_id, sender_id)
-  where read_at is null and not is_deleted;
+-- unread: messages of a session after the caller's read cursor (chat_unread_counts()), an index-only
+-- scan (sender_id included). Replaces the per-message chat_messages_unread_idx (read_at is null).
+create index if not exists chat_messages_session_unread_idx on public.chat_messages (session_id, created_at)
+  include (sender_id) where not is_deleted;
+drop index if exists public.chat_messages_unread_idx;
 create index if not exists chat_messages_content_tsv_gin on public.chat_messages using gin (content_tsv);
 
 create index if not exists chat_audit_logs_session_created_idx on public.chat_audit_logs (session_id, created_at desc);
 create index if not exists chat_audit_logs_user_created_idx on public.chat_audit_logs (user_id, created_at desc);
 create index if not exists chat_audit_logs_record_idx on public.chat_audit_logs (table_name, record_id);
 create index if not exists chat_audit_logs_created_at_idx on public.chat_audit_logs (created_at desc);
+
+create index if not exists chat_read_cursors_user_id_idx on public.chat_read_cursors (user_id);
 
 create index if not exists chat_monitoring_user_created_idx on public.chat_monitoring (user_id, created_at desc);
 create index if not exists chat_monitoring_session_created_idx on public.chat_monitoring (session_id, created_at desc);

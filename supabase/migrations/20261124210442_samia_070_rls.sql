@@ -4,10 +4,23 @@
 -- any other policy left on these tables (e.g. an old `using (true)`) is dropped.
 -- Staff checks come first in an OR: Postgres evaluates OR arms in order and an initPlan only when
 -- first needed, so a staff reader never computes the membership list (bench/rls: queries 4, 4b, 5).
-alter table public.chat_sessions enable row level security;
-alter table public.chat_messages enable row level security;
-alter table public.chat_audit_logs enable row level security;
-alter table public.chat_monitoring enable row level security;
+-- RLS is enabled and forced on every chat table: the owner is subject to the policies too unless it
+-- bypasses RLS. The security definer helpers run as the owner and must see every row, so the owner
+-- must be a superuser or BYPASSRLS (Supabase's postgres is); anything else is refused here.
+do $owner$
+declare
+  v_table text;
+begin
+  foreach v_table in array array['public.chat_sessions', 'public.chat_messages', 'public.chat_audit_logs', 'public.chat_monitoring', 'public.chat_read_cursors', 'public.profiles'] loop
+    if not exists (select 1 from pg_class c join pg_roles r on r.oid = c.relowner
+                   where c.oid = v_table::regclass and (r.rolsuper or r.rolbypassrls)) then
+      raise exception 'samia: the owner of % must bypass row level security (superuser or BYPASSRLS, as postgres on Supabase): its security definer helpers run as the owner under FORCE ROW LEVEL SECURITY', v_table
+        using errcode = '42501';
+    end if;
+    execute format('alter table %s enable row level security, force row level security', v_table);
+  end loop;
+end
+$owner$;
 
 -- chat_sessions -------------------------------------------------------------------------------
 drop policy if exists chat_sessions_select on public.chat_sessions;
@@ -71,6 +84,15 @@ create policy chat_audit_logs_select on public.chat_audit_logs
 ;
 
 
+-- chat_read_cursors: participants see every cursor of their sessions (read receipts), staff all;
+-- written only by mark_session_read (security definer) ------------------------------------------
+drop policy if exists chat_read_cursors_select on public.chat_read_cursors;
+create policy chat_read_cursors_select on public.chat_read_cursors
+  as permissive for select to authenticated
+  using ((select chat_private.has_role(array['monitor', 'admin', 'super_admin']::text[])) or session_id in (select chat_private.my_session_ids()))
+;
+
+
 -- chat_monitoring -----------------------------------------------------------------------------
 drop policy if exists chat_monitoring_select on public.chat_monitoring;
 create policy chat_monitoring_select on public.chat_monitoring
@@ -108,7 +130,7 @@ begin
   for r in
     select p.tablename, p.policyname from pg_policies p
     where p.schemaname = 'public'
-      and p.tablename in ('chat_sessions', 'chat_messages', 'chat_audit_logs', 'chat_monitoring', 'profiles')
+      and p.tablename in ('chat_sessions', 'chat_messages', 'chat_audit_logs', 'chat_monitoring', 'chat_read_cursors', 'profiles')
       and (p.tablename, p.policyname) not in (
         ('chat_sessions', 'chat_sessions_select'),
         ('chat_sessions', 'chat_sessions_insert'),
@@ -119,6 +141,7 @@ begin
         ('chat_messages', 'chat_messages_update'),
         ('chat_messages', 'chat_messages_delete'),
         ('chat_audit_logs', 'chat_audit_logs_select'),
+        ('chat_read_cursors', 'chat_read_cursors_select'),
         ('chat_monitoring', 'chat_monitoring_select'),
         ('chat_monitoring', 'chat_monitoring_insert'),
         ('profiles', 'profiles_select'),

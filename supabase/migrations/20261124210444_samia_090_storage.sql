@@ -15,7 +15,7 @@ create policy chat_files_select on storage.objects
 drop policy if exists chat_files_insert on storage.objects;
 create policy chat_files_insert on storage.objects
   as permissive for insert to authenticated
-  with check (bucket_id = 'chat-files' and array_length(storage.foldername(name), 1) = 2 and (
+  with check (bucket_id = 'chat-files' and array_length(storage.foldername(name), 1) = 2 and storage.filename(name) not in ('.', '..') and (
     ((select chat_private.has_role(array['client', 'reader']::text[])) and (storage.foldername(name))[2] = (select auth.uid())::text and (storage.foldername(name))[1] in (select chat_private.my_active_session_folders())) or (select chat_private.has_role(array['super_admin']::text[]))
   ));
 
@@ -23,7 +23,7 @@ drop policy if exists chat_files_update on storage.objects;
 create policy chat_files_update on storage.objects
   as permissive for update to authenticated
   using (bucket_id = 'chat-files' and (((select chat_private.has_role(array['client', 'reader']::text[])) and (storage.foldername(name))[2] = (select auth.uid())::text and (storage.foldername(name))[1] in (select chat_private.my_session_folders())) or (select chat_private.has_role(array['super_admin']::text[]))))
-  with check (bucket_id = 'chat-files' and array_length(storage.foldername(name), 1) = 2 and (
+  with check (bucket_id = 'chat-files' and array_length(storage.foldername(name), 1) = 2 and storage.filename(name) not in ('.', '..') and (
     ((select chat_private.has_role(array['client', 'reader']::text[])) and (storage.foldername(name))[2] = (select auth.uid())::text and (storage.foldername(name))[1] in (select chat_private.my_active_session_folders())) or (select chat_private.has_role(array['super_admin']::text[]))
   ));
 

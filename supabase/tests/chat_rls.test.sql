@@ -26,7 +26,7 @@ select is((select public from storage.buckets where id = 'chat-files'), false, '
 select is_indexed('public', 'chat_sessions', 'participants', 'participants is indexed (GIN)');
 select is((select count(*)::int from pg_proc p join pg_namespace n on n.oid = p.pronamespace
            where n.nspname in ('public', 'chat_private') and p.prosecdef
-             and not coalesce(p.proconfig @> array['search_path=""'], false)), 0,
+             and not coalesce(p.proconfig @> array['search_path=pg_catalog, pg_temp'], false)), 0,
           'every security definer function fixes search_path');
 select ok(not has_function_privilege('anon', 'public.mark_session_read(uuid)', 'execute'),
           'anon cannot call mark_session_read');
@@ -51,7 +51,8 @@ insert into public.chat_messages (session_id, sender_id, content) values
 set local role authenticated;
 select set_config('request.jwt.claims',
   '{"sub": "a0000000-0000-4000-8000-000000000001", "role": "authenticated"}', true);
-select set_config('request.headers', '{"x-forwarded-for": "203.0.113.9"}', true);
+select set_config('request.headers',
+  '{"x-forwarded-for": "198.51.100.1, 203.0.113.9", "cf-connecting-ip": "203.0.113.9"}', true);
 
 select results_eq('select id from public.chat_sessions',
   $$ values ('5e550000-0000-4000-8000-000000000001'::uuid) $$, 'a sees only the session it is in');
@@ -73,7 +74,8 @@ select throws_ok($$ update public.chat_sessions set participants = participants 
 select throws_ok($$ delete from public.chat_audit_logs $$, '42501', null, 'the audit log is append-only');
 
 reset role;
-select is((select host(ip_address) from public.chat_audit_logs where new_values ->> 'content' = 'hi b'), '203.0.113.9', 'the audit row carries the client IP');
+select is((select host(ip_address) from public.chat_audit_logs where new_values ->> 'content' = 'hi b'), '203.0.113.9',
+  'the audit row carries the client IP');
 
 select * from finish();
 rollback;

@@ -45,10 +45,10 @@ select id, participants, participants[1], 'direct',
        'Session ' || n, '{}'::jsonb, created_at, created_at
 from bench_sessions;
 
--- messages: spread evenly over the sessions, timestamps over the last year; ~10% unread;
+-- messages: spread evenly over the sessions, timestamps over the last year;
 -- 1 message in 97 contains the word "tarot" (the full-text search target)
 insert into public.chat_messages (session_id, sender_id, type, content, status, is_delivered,
-                                  delivered_at, read_at, metadata, created_at, updated_at)
+                                  delivered_at, metadata, created_at, updated_at)
 select s.id,
        s.participants[1 + (m.j / p.sessions) % cardinality(s.participants)],
        'text',
@@ -61,7 +61,6 @@ select s.id,
        case when m.j % 10 = 0 then 'sent' else 'read' end,
        m.j % 10 <> 0,
        case when m.j % 10 <> 0 then m.ts end,
-       case when m.j % 10 <> 0 then m.ts + interval '1 minute' end,
        '{}'::jsonb, m.ts, m.ts
 from bench_params p,
      lateral (select j, p.t0 - (interval '365 days' * ((j * 2654435761::bigint) % 1000003) / 1000003.0)
@@ -69,6 +68,11 @@ from bench_params p,
               from generate_series(1, p.messages) j) m,
      bench_sessions s
 where s.n = 1 + (m.j - 1) % p.sessions;
+
+-- read cursors: every participant read its sessions up to 20-52 days ago (~10% of messages unread)
+insert into public.chat_read_cursors (session_id, user_id, read_at)
+select s.id, u, p.t0 - interval '1 day' * (20 + abs(hashtext(s.id::text || u::text)) % 33)
+from bench_params p, bench_sessions s, unnest(s.participants) u;
 
 -- storage objects in the chat bucket at {session_id}/{user_id}/{file}
 insert into storage.objects (bucket_id, name, owner, owner_id, metadata, created_at, updated_at, last_accessed_at)

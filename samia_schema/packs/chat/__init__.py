@@ -16,6 +16,7 @@ from psycopg.rows import dict_row
 from ...access.matrix import Matrix, Persona
 from ...access.vocabulary import Vocabulary
 from ...config import Settings
+from ...quoting import quote_ident
 from ...resources import data_dir, static_sql
 from ..base import AuditTrail, InventoryScope, Pack, World
 from . import settings as chat_settings
@@ -24,12 +25,78 @@ from .settings import AppRoles, ChatSettings, mime_accepts
 __all__ = ["PACK", "AppRoles", "ChatPack", "ChatSettings", "mime_accepts"]
 
 _HERE = Path(__file__).resolve().parent
-CHAT_TABLES = ("chat_sessions", "chat_messages", "chat_audit_logs", "chat_monitoring")
+CHAT_TABLES = ("chat_sessions", "chat_messages", "chat_audit_logs", "chat_monitoring", "chat_read_cursors")
+# bytes of text form: every client-writable column without a tighter check of its own
+SIZE_LIMITS = {"metadata": 8192, "waveform_data": 16384, "file_url": 2048, "file_path": 512, "file_type": 255,
+               "last_message_preview": 600, "avatar_url": 2048}
+_TRANSITIONS = {"insert": "new table as new_rows", "update": "old table as old_rows new table as new_rows",
+                "delete": "old table as old_rows"}
 LEGACY_TABLES = ("profiles", "messages", "voice_notes")
 
 
 def _chat(settings: Settings) -> ChatSettings:
     return cast(ChatSettings, settings)
+
+
+def added_checks(settings: ChatSettings) -> list[tuple[str, str, str]]:
+    """(table, constraint, expression) of the checks 020_tables adds to tables that predate them."""
+    sized = {"chat_sessions": ("metadata", "last_message_preview"),
+             "chat_messages": ("metadata", "waveform_data", "file_url", "file_path", "file_type"),
+             "chat_monitoring": ("metadata",)}
+    if settings.profiles == "create":
+        sized["profiles"] = ("avatar_url",)
+    checks = [(table, f"{table}_{column}_size_check", f"octet_length({column}::text) <= {SIZE_LIMITS[column]}")
+              for table, columns in sized.items() for column in columns]
+    checks.append(("chat_messages", "chat_messages_file_name_dots_check",
+                   "file_name not in ('.', '..') and split_part(file_path, '/', 3) not in ('.', '..')"))
+    return checks
+
+
+def chat_triggers(settings: ChatSettings) -> list[tuple[str, ...]]:
+    """(table, trigger, timing and events, level, function call) of every chat trigger (050_triggers).
+
+    Row triggers guard and fill columns; statement triggers (transition tables) audit and keep the
+    last-message preview. Timing "dropped": a trigger of an earlier release.
+    """
+    p = quote_ident(settings.private_schema)
+
+    def fn(name: str, *args: str) -> str:
+        return f"{p}.{name}(" + ", ".join(f"'{a}'" for a in args) + ")"
+
+    row = "for each row"
+    triggers: list[tuple[str, ...]] = [
+        ("chat_sessions", "chat_sessions_check_participants", "before insert or update of participants", row,
+         fn("check_participants")),
+        ("chat_sessions", "chat_sessions_guard_update", "before update", row, fn("guard_session_update")),
+        ("chat_sessions", "chat_sessions_server_columns", "before insert or update", row,
+         fn("set_session_server_columns")),
+        ("chat_messages", "chat_messages_guard_update", "before update", row, fn("guard_message_update")),
+        ("chat_messages", "chat_messages_server_columns", "before insert or update", row,
+         fn("set_message_server_columns")),
+        ("chat_monitoring", "chat_monitoring_server_columns", "before insert", row,
+         fn("set_monitoring_server_columns")),
+    ]
+    for table in ("chat_sessions", "chat_messages", *(("profiles",) if settings.profiles == "create" else ())):
+        triggers.append((table, f"{table}_set_updated_at", "before update", row, fn("set_updated_at")))
+    for event, transition in _TRANSITIONS.items():
+        statement = f"referencing {transition} for each statement"
+        triggers.append(("chat_sessions", f"chat_sessions_audit_{event}", f"after {event}", statement,
+                         fn("audit_statement", "id", "last_message_at", "last_message_preview")))
+        triggers.append(("chat_messages", f"chat_messages_audit_{event}", f"after {event}", statement,
+                         fn("audit_statement", "session_id", "content_tsv")))
+        triggers.append(("chat_messages", f"chat_messages_touch_session_{event}", f"after {event}", statement,
+                         fn("touch_session_last_message")))
+    for table, name in (("chat_sessions", "chat_sessions_audit"), ("chat_messages", "chat_messages_audit"),
+                        ("chat_messages", "chat_messages_touch_session")):
+        triggers.append((table, name, "dropped", "", ""))
+    return triggers
+
+
+def forced_tables(settings: ChatSettings) -> list[str]:
+    """Qualified names of the tables whose row level security is enabled and forced (070_rls)."""
+    s = quote_ident(settings.schema)
+    own = [*CHAT_TABLES, *(("profiles",) if settings.profiles == "create" else ())]
+    return [f"{s}.{quote_ident(t)}" for t in own]
 
 
 def template_context(settings: ChatSettings) -> dict[str, object]:
@@ -40,6 +107,10 @@ def template_context(settings: ChatSettings) -> dict[str, object]:
         "mime_exact": [m for m in bases if "*" not in m],
         "mime_wild": [m for m in bases if m.endswith("/*")],
         "s": settings,
+        "pinned": "set search_path = pg_catalog, pg_temp",
+        "added_checks": added_checks(settings),
+        "chat_triggers": chat_triggers(settings),
+        "forced_tables": forced_tables(settings),
         "schema": settings.schema,
         "private": settings.private_schema,
         "bucket": settings.bucket,

@@ -14,6 +14,7 @@ from psycopg import sql
 
 from ...access.probes import AttemptResult, Probe
 from ...access.vocabulary import WriteProbe, levels
+from . import hardening
 from .trail import AuditExpect
 from .world import World, foreign_session, home_session, max_audit_id, other_user, own_session, table
 
@@ -24,28 +25,19 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
-def _inserts(p: Probe, stmt: sql.Composed, table_name: str,
-             cases: dict[str, dict[str, object]]) -> list[AttemptResult]:
-    """One insert attempt per case, each with a fresh id whose audit row must appear on success."""
-    results = []
-    for name, params in cases.items():
-        new = _new_id()
-        results.append(p.attempt(name, stmt, {"id": new, **params}, audit=AuditExpect(table_name, "insert", new)))
-    return results
-
-
 # --- chat_sessions -----------------------------------------------------------------------------
 def session_insert(p: Probe) -> list[AttemptResult]:
     t = table(p, "chat_sessions")
-    stmt = sql.SQL("insert into {} (id, participants, created_by, title) values "
-                   "(%(id)s, %(participants)s, %(created_by)s, 'probe')").format(t)
     a, b, c = other_user(p, "other_a"), other_user(p, "other_b"), other_user(p, "other_c")
     me = [p.uid] if p.uid else []
-    return _inserts(p, stmt, "chat_sessions", {
-        "own": {"participants": me + [c], "created_by": p.uid},
-        "without_self": {"participants": [a, b], "created_by": p.uid},
-        "forged_creator": {"participants": me + [a], "created_by": b},
-    })
+    plain = sql.SQL("insert into {} (participants, title) values (%(participants)s, 'probe') returning id").format(t)
+    forged = sql.SQL("insert into {} (participants, created_by, title) values "
+                     "(%(participants)s, %(created_by)s, 'probe') returning id").format(t)
+    results = [p.attempt(name, stmt, params, audit=AuditExpect("chat_sessions", "insert", None))
+               for name, stmt, params in (("own", plain, {"participants": me + [c]}),
+                                          ("without_self", plain, {"participants": [a, b]}),
+                                          ("forged_creator", forged, {"participants": me + [a], "created_by": b}))]
+    return results + hardening.session_identity(p, me + [c])
 
 
 def session_update(p: Probe) -> list[AttemptResult]:
@@ -86,8 +78,8 @@ def session_delete(p: Probe) -> list[AttemptResult]:
 # --- chat_messages -----------------------------------------------------------------------------
 def message_insert(p: Probe) -> list[AttemptResult]:
     t = table(p, "chat_messages")
-    stmt = sql.SQL("insert into {} (id, session_id, sender_id, content) values "
-                   "(%(id)s, %(session)s, %(sender)s, 'probe message')").format(t)
+    stmt = sql.SQL("insert into {} (session_id, sender_id, content) values "
+                   "(%(session)s, %(sender)s, 'probe message') returning id").format(t)
     cases: dict[str, tuple[uuid.UUID, uuid.UUID]] = {}
     own, closed = own_session(p), own_session(p, "closed")
     if p.uid:
@@ -97,8 +89,10 @@ def message_insert(p: Probe) -> list[AttemptResult]:
             cases["closed_own_session"] = (closed.id, p.uid)
         cases["foreign_session"] = (foreign_session(p).id, p.uid)
     cases["spoof_sender"] = (home_session(p).id, other_user(p, "other_a"))
-    return _inserts(p, stmt, "chat_messages",
-                    {name: {"session": session, "sender": sender} for name, (session, sender) in cases.items()})
+    results = [p.attempt(name, stmt, {"session": session, "sender": sender},
+                         audit=AuditExpect("chat_messages", "insert", None))
+               for name, (session, sender) in cases.items()]
+    return results + hardening.message_inserts(p)
 
 
 def _message(p: Probe, session: uuid.UUID, sender: uuid.UUID | None, read: bool | None = None,
@@ -132,8 +126,10 @@ def message_update(p: Probe) -> list[AttemptResult]:
         run("own_session_move", "session_id = %(session)s", _message(p, own.id, p.uid, read=False))
         run("others_message_in_my_session", "content = 'edited by probe'",
             _message(p, own.id, other_user(p, "other_a"), read=False))
-    run("foreign_message", "content = 'edited by probe'",
-        _message(p, foreign_session(p).id, other_user(p, "other_b"), read=False))
+    foreign_message = _message(p, foreign_session(p).id, other_user(p, "other_b"), read=False)
+    run("foreign_message", "content = 'edited by probe'", foreign_message)
+    mine = _message(p, own.id, p.uid, read=False) if own and p.uid else None
+    run("server_columns", "status = 'read', read_at = now(), is_delivered = true", mine or foreign_message)
     return results
 
 
@@ -154,21 +150,23 @@ def message_delete(p: Probe) -> list[AttemptResult]:
 
 def mark_read(p: Probe) -> list[AttemptResult]:
     fn = sql.SQL("select {}.mark_session_read(%(session)s)").format(sql.Identifier(p.settings.schema))
-    # effect: every message others sent is read, the persona's own unread message is not
+    # effect: the caller's cursor moved to now; nobody else's did; no message row carries read state
     verify = sql.SQL(
-        "select bool_and(read_at is not null) filter (where sender_id is distinct from %(me)s)"
-        " and coalesce(bool_and(read_at is null) filter (where sender_id = %(me)s and id = %(mine)s), true)"
-        " from {} where session_id = %(session)s and not is_deleted"
-    ).format(table(p, "chat_messages"))
+        "select coalesce((select c.read_at = now() from {cursors} c where c.session_id = %(session)s"
+        " and c.user_id = %(me)s), false)"
+        " and not exists (select 1 from {cursors} c where c.session_id = %(session)s"
+        " and c.user_id <> %(me)s and c.read_at = now())"
+        " and not exists (select 1 from {messages} m where m.session_id = %(session)s"
+        " and (m.read_at is not null or m.status = 'read'))"
+    ).format(cursors=table(p, "chat_read_cursors"), messages=table(p, "chat_messages"))
     results = []
     own = own_session(p)
     if own and p.uid:
-        params = {"session": own.id, "me": p.uid, "mine": _message(p, own.id, p.uid, read=False)}
-        results.append(p.attempt("own_session", fn, params, verify=verify,
-                                 audit=AuditExpect("chat_messages", "mark_read", str(own.id))))
+        results.append(p.attempt("own_session", fn, {"session": own.id, "me": p.uid}, verify=verify,
+                                 audit=AuditExpect("chat_read_cursors", "mark_read", str(own.id))))
     foreign = foreign_session(p)
-    results.append(p.attempt("foreign_session", fn, {"session": foreign.id, "me": p.uid, "mine": None},
-                             audit=AuditExpect("chat_messages", "mark_read", str(foreign.id))))
+    results.append(p.attempt("foreign_session", fn, {"session": foreign.id, "me": p.uid},
+                             audit=AuditExpect("chat_read_cursors", "mark_read", str(foreign.id))))
     return results
 
 
@@ -272,7 +270,8 @@ def monitoring_insert(p: Probe) -> list[AttemptResult]:
         cases["self_event"] = (p.uid, "session_joined", own.id if own else None)
         cases["self_event_foreign_session"] = (p.uid, "session_joined", foreign_session(p).id)
     cases["event_for_other_user"] = (other_user(p, "other_a"), "user_connected", None)
-    return [p.attempt(name, stmt, {"user": u, "event": e, "session": s}) for name, (u, e, s) in cases.items()]
+    results = [p.attempt(name, stmt, {"user": u, "event": e, "session": s}) for name, (u, e, s) in cases.items()]
+    return results + hardening.monitoring_inserts(p)
 
 
 # --- RPCs --------------------------------------------------------------------------------------
@@ -300,22 +299,24 @@ def rpc_unread_counts(p: Probe) -> list[AttemptResult]:
 
 WRITE_PROBES: dict[tuple[str, str], WriteProbe] = {
     ("chat_sessions", "insert"): WriteProbe(session_insert, levels(
-        deny=(), self=("own",), all=("own", "without_self"), bypass=("own", "without_self", "forged_creator"))),
+        deny=(), self=("own",), all=("own", "without_self"),
+        bypass=("own", "without_self", "forged_creator", "chosen_id", "chosen_server_columns"))),
     ("chat_sessions", "update"): WriteProbe(session_update, levels(
         deny=(), own=("own_title",), all=("own_title", "own_participants", "reopen_own_closed", "foreign_title"),
         bypass=("own_title", "own_participants", "reopen_own_closed", "own_created_by", "foreign_title"))),
     ("chat_sessions", "delete"): WriteProbe(session_delete, levels(
         deny=(), all=("own", "foreign"), bypass=("own", "foreign"))),
     ("chat_messages", "insert"): WriteProbe(message_insert, levels(
-        deny=(), self=("own_session",), all=("own_session", "foreign_session"),
-        bypass=("own_session", "foreign_session", "closed_own_session", "spoof_sender"))),
+        deny=(), self=("own_session",), all=("own_session", "foreign_session", "system_message"),
+        bypass=("own_session", "foreign_session", "closed_own_session", "spoof_sender", "chosen_id",
+                "chosen_server_columns", "system_message"))),
     ("chat_messages", "update"): WriteProbe(message_update, levels(
         deny=(), self=("own_content", "own_delete_flag"),
         all=("own_content", "own_delete_flag", "own_content_after_edit_window", "others_message_in_my_session",
              "foreign_message"),
         bypass=("own_content", "own_delete_flag", "own_content_after_edit_window", "own_created_at", "own_sender",
                 "own_session_move",
-                "others_message_in_my_session", "foreign_message"))),
+                "others_message_in_my_session", "foreign_message", "server_columns"))),
     ("chat_messages", "delete"): WriteProbe(message_delete, levels(
         deny=(), all=("own", "foreign"), bypass=("own", "foreign"))),
     ("chat_messages", "mark_read"): WriteProbe(mark_read, levels(deny=(), own=("own_session",))),
@@ -335,7 +336,7 @@ WRITE_PROBES: dict[tuple[str, str], WriteProbe] = {
     ("chat_audit_logs", "delete"): WriteProbe(_audit_writes("delete"), levels(deny=(), bypass=("delete",))),
     ("chat_monitoring", "insert"): WriteProbe(monitoring_insert, levels(
         deny=(), self=("self_event",), all=("self_event", "self_event_foreign_session", "event_for_other_user"),
-        bypass=("self_event", "self_event_foreign_session", "event_for_other_user"))),
+        bypass=("self_event", "self_event_foreign_session", "event_for_other_user", "chosen_server_columns"))),
     ("rpc", "create_chat_session"): WriteProbe(rpc_create_session, levels(deny=(), self=("self",))),
     ("rpc", "chat_unread_counts"): WriteProbe(rpc_unread_counts, levels(deny=(), own=("own",))),
 }

@@ -13,6 +13,7 @@ BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 MIME_RE = re.compile(r"^[a-z0-9*][a-z0-9.+*-]*/[a-z0-9*][a-z0-9.+*-]*(;[a-z0-9-]+=[a-z0-9.-]+)*$")
 ROLE_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 CLAIM_PATH_RE = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+HEADER_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 INTERVAL_RE = re.compile(r"^(\d+)\s*(seconds|minutes|hours|days)$")
 SIZE_RE = re.compile(r"^(\d+)\s*(B|KB|MB|GB|KiB|MiB|GiB)?$", re.IGNORECASE)
 _SIZE_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
@@ -57,6 +58,8 @@ class ChatSettings(Settings):
     edit_window: str = "15 minutes"
     audit_storage: bool = True
     realtime: bool = True
+    trusted_ip_header: str = "cf-connecting-ip"
+    max_rows_per_request: int = 100
 
     @property
     def role_claim_path(self) -> tuple[str, ...]:
@@ -117,6 +120,22 @@ def _seconds(value: object, where: str) -> int:
     return int(value)
 
 
+def _trusted_header(value: object, where: str) -> str:
+    """The request header the edge sets to the client address ("" = only x-forwarded-for's last entry)."""
+    if value == "":
+        return ""
+    header = check_pattern(HEADER_RE, value, where, "lowercase HTTP header name such as cf-connecting-ip")
+    if header in ("x-forwarded-for", "user-agent"):
+        raise ConfigError(f"{where}: {header!r} cannot be the trusted address header (its last entry is used anyway)")
+    return header
+
+
+def _row_cap(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+        raise ConfigError(f"{where}: expected a whole number of rows between 1 and 10000, got {value!r}")
+    return value
+
+
 def app_roles(raw: object, where: str) -> AppRoles:
     """`[samia.app_roles]`: the role names the data uses, distinct."""
     if not isinstance(raw, Mapping):
@@ -160,6 +179,10 @@ def coerce(key: str, value: object, where: str) -> object:
         return as_bool(value, where)
     if key == "app_roles":
         return app_roles(value, where)
+    if key == "trusted_ip_header":
+        return _trusted_header(value, where)
+    if key == "max_rows_per_request":
+        return _row_cap(value, where)
     raise ConfigError(f"{where}: unknown setting {key!r}")
 
 

@@ -41,8 +41,13 @@ class ChatAuditTrail:
                 actor: uuid.UUID | None) -> str | None:
         with conn.cursor(row_factory=dict_row) as cur:
             rows = cur.execute(sql.SQL(
-                "select user_id, action, table_name, record_id, host(ip_address) as ip from {} where id > %s"
-            ).format(self._log), (mark,)).fetchall()
+                "select l.user_id, l.action, l.table_name, l.record_id, host(l.ip_address) as ip,"
+                " array(select a.attname::text from pg_attribute a where l.table_schema = %s"
+                "       and a.attrelid = to_regclass(format('%%I.%%I', l.table_schema, l.table_name))"
+                "       and a.attgenerated <> '' and (coalesce(l.new_values, '{{}}') ? a.attname"
+                "       or coalesce(l.old_values, '{{}}') ? a.attname)) as generated"
+                " from {} l where l.id > %s"
+            ).format(self._log), (self.settings.schema, mark)).fetchall()
         if not isinstance(expect, AuditExpect) or not succeeded:
             return f"{len(rows)} audit row(s) written by a write that did not happen" if rows else None
         matching = [r for r in rows if r["table_name"] == expect.table and r["action"] == expect.action
@@ -53,7 +58,9 @@ class ChatAuditTrail:
         if row["user_id"] != actor:
             return f"audit actor is {row['user_id']}, expected {actor}"
         if row["ip"] != PROBE_IP:
-            return f"audit ip is {row['ip']}, expected {PROBE_IP} from x-forwarded-for"
+            return f"audit ip is {row['ip']}, expected {PROBE_IP} (the address the edge vouches for)"
+        if row["generated"]:
+            return f"audit row stores generated column(s) {', '.join(row['generated'])}"
         strangers = [r for r in rows if r["user_id"] != actor]
         if strangers:
             return f"{len(strangers)} audit row(s) attributed to another actor"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...access.vocabulary import CheckProbe, Operation, ReadProbe, Vocabulary
-from . import reads
+from . import hardening, reads
 from .attempts import WRITE_PROBES
 
 
@@ -13,10 +13,12 @@ def _writes(resource: str) -> dict[str, Operation]:
 
 VOCABULARY: Vocabulary = {
     "chat_sessions": {"select": ReadProbe(reads.sessions), **_writes("chat_sessions")},
-    "chat_messages": {"select": ReadProbe(reads.messages), **_writes("chat_messages")},
+    "chat_messages": {"select": ReadProbe(reads.messages), **_writes("chat_messages"),
+                      "bulk_write": CheckProbe(hardening.bulk_write, ("bounded", "per_row", "uncapped"))},
     "chat_files": {"select": ReadProbe(reads.chat_files), **_writes("chat_files")},
     "chat_audit_logs": {"select": ReadProbe(reads.whole_table("chat_audit_logs"), ("none", "all")),
-                        **_writes("chat_audit_logs")},
+                        **_writes("chat_audit_logs"),
+                        "client_ip": CheckProbe(hardening.client_ip, ("trusted", "spoofable", "lossy", "wrong"))},
     "chat_monitoring": {"select": ReadProbe(reads.whole_table("chat_monitoring"), ("none", "all")),
                         **_writes("chat_monitoring")},
     "rpc": {**_writes("rpc"),

@@ -26,6 +26,7 @@ _NS = uuid.UUID("7f1c1d5e-3b7a-4e8e-9a55-5a4d1a7e0c01")
 OTHER_BUCKET = "zodiac-audio"
 # users that are never personas: the other side of every session, and owners of foreign data
 OTHERS = ("other_a", "other_b", "other_c")
+CURSOR_AGE = timedelta(seconds=60)  # every participant read its sessions up to a minute ago
 
 
 def world_id(*parts: str) -> uuid.UUID:
@@ -62,10 +63,13 @@ class StoredObject:
 
 @dataclass(frozen=True)
 class World:
+    """Read state: every participant's cursor is at CURSOR_AGE; `Message.read` = sent before it."""
+
     users: dict[str, uuid.UUID]
     sessions: tuple[Session, ...]
     messages: tuple[Message, ...]
     objects: tuple[StoredObject, ...]
+    retired_session: uuid.UUID | None = None  # the id of a deleted session
 
     def user(self, name: str) -> uuid.UUID:
         return self.users[name]
@@ -138,25 +142,31 @@ def seed_world(conn: psycopg.Connection[Any], matrix: Matrix, settings: ChatSett
                 "id": s.id, "participants": list(s.participants), "created_by": s.participants[0],
                 "status": s.status, "title": f"world {s.id.hex[:8]}"})
         messages = []
+        rows: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, str, datetime]] = []
         for s in sessions:
+            cur.execute(_stmt("seed_cursor", settings), {"session_id": s.id, "participants": list(s.participants),
+                                                         "read_at": now - CURSOR_AGE})
             for n, sender in enumerate(s.participants):
                 if sender not in profiled:
                     continue  # messages reference profiles
                 for read in (True, False):
                     m = Message(world_id("message", str(s.id), str(n), str(read)), s.id, sender, read)
                     messages.append(m)
-                    created = now - timedelta(seconds=60 - n)
-                    cur.execute(_stmt("seed_message", settings), {
-                        "id": m.id, "session_id": s.id, "sender_id": sender, "content": f"hello {n}",
-                        "read_at": created + timedelta(seconds=1) if read else None, "created_at": created})
+                    # read: sent before the participants' cursors; unread: after them
+                    rows.append((m.id, s.id, sender, f"hello {n}", now - timedelta(seconds=(120 if read else 30) - n)))
             # an old message per sender, past any edit window
             for sender in (x for x in s.participants if x in profiled):
                 m = Message(world_id("message", str(s.id), str(sender), "old"), s.id, sender, True, old=True)
                 messages.append(m)
-                old = now - timedelta(days=2)
-                cur.execute(_stmt("seed_message", settings), {
-                    "id": m.id, "session_id": s.id, "sender_id": sender, "content": "old",
-                    "read_at": old + timedelta(seconds=1), "created_at": old})
+                rows.append((m.id, s.id, sender, "old", now - timedelta(days=2)))
+        ids, session_ids, senders, contents, created = (list(column) for column in zip(*rows, strict=True))
+        cur.execute(_stmt("seed_message", settings), {"ids": ids, "sessions": session_ids, "senders": senders,
+                                                      "contents": contents, "created": created})
+        retired = world_id("session", "retired")
+        # a session created and deleted before the probes: its id is retired
+        cur.execute(_stmt("seed_session", settings), {"id": retired, "participants": [a, b], "created_by": a,
+                                                      "status": "closed", "title": "retired"})
+        cur.execute(_stmt("retire_session", settings), {"id": retired})
         cur.execute(_stmt("seed_bucket", settings), {"id": OTHER_BUCKET})
         objects = []
         for s in sessions:
@@ -170,7 +180,7 @@ def seed_world(conn: psycopg.Connection[Any], matrix: Matrix, settings: ChatSett
         for uid in users.values():
             cur.execute(_stmt("seed_monitoring", settings),
                         {"user_id": uid, "event": "user_connected", "session_id": None})
-    return World(users, tuple(sessions), tuple(messages), tuple(objects))
+    return World(users, tuple(sessions), tuple(messages), tuple(objects), retired)
 
 
 # --- targets relative to a probe's persona (used by the write attempts) ---------------------------

@@ -1,2 +1,4 @@
-insert into {schema}.chat_messages (id, session_id, sender_id, type, content, read_at, created_at)
-values (%(id)s, %(session_id)s, %(sender_id)s, 'text', %(content)s, %(read_at)s, %(created_at)s)
+insert into {schema}.chat_messages (id, session_id, sender_id, type, content, created_at)
+select m.id, m.session_id, m.sender_id, 'text', m.content, m.created_at
+from unnest(%(ids)s::uuid[], %(sessions)s::uuid[], %(senders)s::uuid[], %(contents)s::text[],
+            %(created)s::timestamptz[]) as m (id, session_id, sender_id, content, created_at)

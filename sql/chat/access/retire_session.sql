@@ -1,0 +1,1 @@
+delete from {schema}.chat_sessions where id = %(id)s
