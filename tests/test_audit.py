@@ -87,7 +87,7 @@ def test_chat_database_reports_catalog_counts(chat_dsn: str, samia_settings: Set
     assert counts["chat_policies"] == chat_policies >= 8
     assert counts["storage_policies"] == storage_policies == 4
     assert counts["foreign_keys"] == fks
-    assert counts["realtime_tables"] == realtime == 2
+    assert counts["realtime_tables"] == realtime == 0  # realtime_publication is off by default
     assert counts["ledger_units"] == ledger_units > 0
     assert report.supabase_migrations == migrations > 0
     assert counts["gin_indexes"] >= 1 and counts["partial_indexes"] >= 1

@@ -16,6 +16,8 @@ from samia_schema.packs.chat import PACK
 
 @pytest.fixture()
 def catalog(chat_dsn: str, samia_settings: Settings) -> Catalog:
+    with connect(chat_dsn, autocommit=True) as conn:  # what realtime_publication = true adds (off by default)
+        conn.execute("alter publication supabase_realtime add table public.chat_messages")
     with connect(chat_dsn) as conn:
         return snapshot(conn, PACK.schemas(samia_settings))
 

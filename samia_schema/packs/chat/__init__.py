@@ -34,6 +34,8 @@ def _chat(settings: Settings) -> ChatSettings:
 
 def template_context(settings: ChatSettings) -> dict[str, object]:
     """The variables every chat template sees."""
+    from .realtime import template_context as realtime_context
+
     roles = settings.app_roles
     bases = sorted({m.split(";", 1)[0] for m in settings.allowed_mime_types})
     return {
@@ -56,6 +58,7 @@ def template_context(settings: ChatSettings) -> dict[str, object]:
             "user_connected", "user_disconnected", "session_joined", "session_left",
             "typing_started", "typing_stopped", "message_flagged", "error",
         ],
+        **realtime_context(),
     }
 
 
@@ -94,7 +97,7 @@ class ChatPack(Pack):
 
     def preflight(self, conn: psycopg.Connection[Any], settings: Settings) -> tuple[str, ...]:
         s = _chat(settings)
-        wanted = ["auth.users", "storage.objects", "storage.buckets", f"{s.schema}.profiles",
+        wanted = ["auth.users", "storage.objects", "storage.buckets", "realtime.messages", f"{s.schema}.profiles",
                   *(f"{s.schema}.{t}" for t in CHAT_TABLES)]
         rows = conn.execute("select name from unnest(%s::text[]) name where to_regclass(name) is null",
                             (wanted,)).fetchall()

@@ -56,6 +56,7 @@ class ChatSettings(Settings):
     edit_window: str = "15 minutes"
     audit_storage: bool = True
     realtime: bool = True
+    realtime_publication: bool = False
 
     @property
     def role_claim_path(self) -> tuple[str, ...]:
@@ -153,7 +154,7 @@ def coerce(key: str, value: object, where: str) -> object:
         return _seconds(value, where)
     if key == "edit_window":
         return check_pattern(INTERVAL_RE, value, where, "interval such as '15 minutes'")
-    if key in ("audit_storage", "realtime"):
+    if key in ("audit_storage", "realtime", "realtime_publication"):
         return as_bool(value, where)
     if key == "app_roles":
         return app_roles(value, where)
