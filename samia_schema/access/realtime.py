@@ -55,9 +55,9 @@ def _set_request(conn: psycopg.Connection[Any], client: RealtimeClient, topic: s
     })
 
 
-def _insert(conn: psycopg.Connection[Any], topic: str, rows: Mapping[str, uuid.UUID]) -> None:
-    conn.execute(static_sql("access/realtime_insert.sql").encode(),
-                 {"topic": topic, "ids": list(rows.values()), "extensions": list(rows)})
+def _insert(conn: psycopg.Connection[Any], topic: str, extension: str) -> None:
+    conn.execute(static_sql("access/realtime_send.sql").encode(),
+                 {"topic": topic, "id": uuid.uuid4(), "extension": extension})
 
 
 def may_receive(conn: psycopg.Connection[Any], client: RealtimeClient, topic: str,
@@ -72,23 +72,23 @@ def may_receive(conn: psycopg.Connection[Any], client: RealtimeClient, topic: st
         [False, False]
     """
     rows = {ext: uuid.uuid4() for ext in extensions}
-    with conn.transaction(force_rollback=True):
-        try:
-            with conn.transaction():
-                _insert(conn, topic, rows)
-        except psycopg.Error as exc:
+    ids = {"ids": list(rows.values())}
+    stage = "insert"
+    try:
+        with conn.transaction(force_rollback=True):
+            inserted = conn.execute(static_sql("access/realtime_insert.sql").encode(),
+                                    {"topic": topic, **ids, "extensions": list(rows)}).fetchall()
+            if len(inserted) != len(rows):
+                raise DatabaseError("realtime: the authorization rows are not visible to the verifier's own role")
+            stage = "select"
+            _set_request(conn, client, topic)
+            seen = {r[0] for r in conn.execute(static_sql("access/realtime_visible.sql").encode(), ids).fetchall()}
+    except psycopg.Error as exc:
+        if stage == "insert":
             raise DatabaseError(f"realtime: cannot insert the authorization rows into realtime.messages "
                                 f"(a partition for now()?): {first_line(exc)}") from exc
-        present = conn.execute(static_sql("access/realtime_visible.sql").encode(), {"ids": list(rows.values())})
-        if len(present.fetchall()) != len(rows):
-            raise DatabaseError("realtime: the authorization rows are not visible to the verifier's own role")
-        _set_request(conn, client, topic)
-        try:
-            with conn.transaction():
-                cur = conn.execute(static_sql("access/realtime_visible.sql").encode(), {"ids": list(rows.values())})
-                seen = {r[0] for r in cur.fetchall()}
-        except psycopg.Error as exc:  # Realtime answers a policy error with "unauthorized"
-            return tuple(Decision(topic, ext, False, f"error: {first_line(exc)}") for ext in rows)
+        # Realtime answers a policy error with "unauthorized"
+        return tuple(Decision(topic, ext, False, f"error: {first_line(exc)}") for ext in rows)
     return tuple(Decision(topic, ext, rid in seen, "row visible" if rid in seen else "row not visible")
                  for ext, rid in rows.items())
 
@@ -107,7 +107,7 @@ def may_send(conn: psycopg.Connection[Any], client: RealtimeClient, topic: str,
         for ext in extensions:
             try:
                 with conn.transaction():
-                    _insert(conn, topic, {ext: uuid.uuid4()})
+                    _insert(conn, topic, ext)
                 decisions.append(Decision(topic, ext, True, "insert allowed"))
             except psycopg.errors.InsufficientPrivilege as exc:
                 decisions.append(Decision(topic, ext, False, first_line(exc)))
