@@ -219,11 +219,11 @@ $misc$;
 -- creates the daily partitions of realtime.messages; without it, a default partition takes every row.
 do $realtime$
 begin
-  if to_regnamespace('realtime') is null then
-    create schema realtime authorization supabase_realtime_admin;
-    grant usage on schema realtime to anon, authenticated, service_role;
-  end if;
   if to_regclass('realtime.messages') is null then
+    if to_regnamespace('realtime') is null then  -- no messages table without the schema
+      create schema realtime authorization supabase_realtime_admin;
+      grant usage on schema realtime to anon, authenticated, service_role;
+    end if;
     create table realtime.messages (
       topic text not null,
       extension text not null,

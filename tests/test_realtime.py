@@ -34,9 +34,8 @@ def broadcasts(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
 
 
 # --- the bootstrap -------------------------------------------------------------------------------
-def test_bootstrap_creates_realtimes_schema(empty_dsn: str) -> None:
-    with psycopg.connect(empty_dsn, autocommit=True) as conn:
-        bootstrap(conn)
+def test_bootstrap_creates_realtimes_schema(fresh_dsn: str) -> None:
+    with psycopg.connect(fresh_dsn, autocommit=True) as conn:
         columns = dict(conn.execute(
             "select column_name, data_type from information_schema.columns"
             " where table_schema = 'realtime' and table_name = 'messages'").fetchall())

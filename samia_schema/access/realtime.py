@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,35 +61,45 @@ def _insert(conn: psycopg.Connection[Any], topic: str, extension: str) -> None:
                  {"topic": topic, "id": uuid.uuid4(), "extension": extension})
 
 
+@contextmanager
+def join_request(conn: psycopg.Connection[Any], client: RealtimeClient, topic: str,
+                 extensions: tuple[str, ...] = EXTENSIONS) -> Iterator[dict[str, uuid.UUID]]:
+    """Realtime's join check up to its SELECT: one row per extension inserted (as the connection's
+    own role, which must bypass RLS), then the client's role, topic, claims and headers set. Yields
+    extension -> row id; everything is rolled back. A failure to insert the rows is a DatabaseError.
+
+    Example:
+        >>> with join_request(conn, RealtimeClient("anon", {"role": "anon"}), "room:1") as rows:
+        ...     conn.execute("select id from realtime.messages where id = any(%s)", (list(rows.values()),))
+    """
+    rows = {ext: uuid.uuid4() for ext in extensions}
+    with conn.transaction(force_rollback=True):
+        try:
+            inserted = conn.execute(static_sql("access/realtime_insert.sql").encode(),
+                                    {"topic": topic, "ids": list(rows.values()), "extensions": list(rows)}).fetchall()
+        except psycopg.Error as exc:
+            raise DatabaseError(f"realtime: cannot insert the authorization rows into realtime.messages "
+                                f"(a partition for now()?): {first_line(exc)}") from exc
+        if len(inserted) != len(rows):
+            raise DatabaseError("realtime: the authorization rows are not visible to the checking role")
+        _set_request(conn, client, topic)
+        yield rows
+
+
 def may_receive(conn: psycopg.Connection[Any], client: RealtimeClient, topic: str,
                 extensions: tuple[str, ...] = EXTENSIONS) -> tuple[Decision, ...]:
-    """The join check: which extensions `client` may receive on `topic` (rolled back).
-
-    `conn` must be a role that bypasses RLS (the probe rows are inserted as it, as Realtime's own
-    connection does); a failure to insert them is a DatabaseError, never a silent "denied".
+    """The join check: which extensions `client` may receive on `topic` (a visible row: it may).
 
     Example:
         >>> [d.allowed for d in may_receive(conn, RealtimeClient("anon", {"role": "anon"}), "room:1")]
         [False, False]
     """
-    rows = {ext: uuid.uuid4() for ext in extensions}
-    ids = {"ids": list(rows.values())}
-    stage = "insert"
     try:
-        with conn.transaction(force_rollback=True):
-            inserted = conn.execute(static_sql("access/realtime_insert.sql").encode(),
-                                    {"topic": topic, **ids, "extensions": list(rows)}).fetchall()
-            if len(inserted) != len(rows):
-                raise DatabaseError("realtime: the authorization rows are not visible to the verifier's own role")
-            stage = "select"
-            _set_request(conn, client, topic)
-            seen = {r[0] for r in conn.execute(static_sql("access/realtime_visible.sql").encode(), ids).fetchall()}
-    except psycopg.Error as exc:
-        if stage == "insert":
-            raise DatabaseError(f"realtime: cannot insert the authorization rows into realtime.messages "
-                                f"(a partition for now()?): {first_line(exc)}") from exc
-        # Realtime answers a policy error with "unauthorized"
-        return tuple(Decision(topic, ext, False, f"error: {first_line(exc)}") for ext in rows)
+        with join_request(conn, client, topic, extensions) as rows:
+            found = conn.execute(static_sql("access/realtime_visible.sql").encode(), {"ids": list(rows.values())})
+            seen = {r[0] for r in found.fetchall()}
+    except psycopg.Error as exc:  # Realtime answers a policy error with "unauthorized"
+        return tuple(Decision(topic, ext, False, f"error: {first_line(exc)}") for ext in extensions)
     return tuple(Decision(topic, ext, rid in seen, "row visible" if rid in seen else "row not visible")
                  for ext, rid in rows.items())
 

@@ -40,9 +40,12 @@ begin
   if not found then
     return false;
   end if;
+  if p_action = 'receive' and v_member then
+    return true;  -- a participant's join needs no role lookup
+  end if;
   v_role := chat_private.app_role();
   return coalesce(case p_action
-    when 'receive' then v_member or v_role = any (array['monitor', 'admin', 'super_admin']::text[])
+    when 'receive' then v_role = any (array['monitor', 'admin', 'super_admin']::text[])
     when 'send_broadcast' then v_active and ((v_member and v_role = any (array['client', 'reader']::text[]))
                                              or v_role = any (array['admin', 'super_admin']::text[]))
     when 'send_presence' then v_active and v_member and v_role = any (array['client', 'reader', 'admin', 'super_admin']::text[])
@@ -50,19 +53,27 @@ begin
 end
 $fn$;
 
--- Each new, edited and (soft) deleted message, broadcast to its session's topic from the columns
--- the app renders (payload.record); a deletion carries only which message it was (payload.old_record).
--- The other participants' user topics hear of each new message (no content). realtime.send never
--- fails the write: a broadcast that cannot be stored is a warning.
-create or replace function chat_private.broadcast_message_change()
-returns trigger
-language plpgsql security definer set search_path = ''
+-- Notifications on user topics: one private broadcast per user (realtime.send never fails the write:
+-- a broadcast that cannot be stored is a warning).
+create or replace function chat_private.notify_users(p_users uuid[], p_event text, p_payload jsonb)
+returns void
+language plpgsql volatile set search_path = ''
 as $fn$
+begin
+  perform realtime.send(p_payload, p_event, 'chat:user:' || u::text, true) from unnest(p_users) u;
+end
+$fn$;
+
+create or replace function chat_private.broadcast_message_change()
+returns trigger language plpgsql security definer set search_path = '' as $fn$
+-- Each new, edited and (soft) deleted message goes to its session's topic, built from the columns the
+-- app renders (payload.record); a deletion says only which message it was (payload.old_record). The
+-- other participants' user topics hear of each new message, without its content.
 declare
   v_row public.chat_messages := case when tg_op = 'DELETE' then old else new end;
   v_event text := case when tg_op = 'DELETE' or v_row.is_deleted then 'DELETE' else tg_op end;
 begin
-  if (tg_op = 'INSERT' and v_row.is_deleted) or (tg_op = 'UPDATE' and old.is_deleted) then
+  if (tg_op = 'INSERT' and new.is_deleted) or (tg_op <> 'INSERT' and old.is_deleted) then
     return null;  -- the clients never had it, or removed it already
   end if;
   perform realtime.send(jsonb_build_object(
@@ -71,28 +82,26 @@ begin
       'old_record', case when v_event = 'DELETE' then jsonb_build_object('id', v_row.id, 'session_id', v_row.session_id, 'deleted_at', v_row.deleted_at) end),
     v_event, 'chat:' || v_row.session_id::text, true);
   if tg_op = 'INSERT' then
-    perform realtime.send(jsonb_build_object('session_id', v_row.session_id, 'message_id', v_row.id,
-                                             'sender_id', v_row.sender_id, 'created_at', v_row.created_at),
-                          'new_message', 'chat:user:' || p::text, true)
-      from public.chat_sessions s, unnest(s.participants) p
-     where s.id = v_row.session_id and p <> v_row.sender_id;
+    perform chat_private.notify_users(
+      array(select p from public.chat_sessions s, unnest(s.participants) p
+            where s.id = v_row.session_id and p <> v_row.sender_id),
+      'new_message', jsonb_build_object('session_id', v_row.session_id, 'message_id', v_row.id,
+                                        'sender_id', v_row.sender_id, 'created_at', v_row.created_at));
   end if;
   return null;
 end
 $fn$;
 
--- A user added to or removed from a session hears of it on their user topic.
 create or replace function chat_private.broadcast_session_participants()
-returns trigger
-language plpgsql security definer set search_path = ''
-as $fn$
+returns trigger language plpgsql security definer set search_path = '' as $fn$
+-- A user added to or removed from a session hears of it on their user topic.
 declare
   v_old uuid[] := case when tg_op = 'UPDATE' then old.participants else '{}' end;
 begin
-  perform realtime.send(jsonb_build_object('session_id', new.id), 'session_added', 'chat:user:' || p::text, true)
-    from unnest(new.participants) p where not p = any (v_old);
-  perform realtime.send(jsonb_build_object('session_id', new.id), 'session_removed', 'chat:user:' || p::text, true)
-    from unnest(v_old) p where not p = any (new.participants);
+  perform chat_private.notify_users(array(select unnest(new.participants) except select unnest(v_old)),
+                               'session_added', jsonb_build_object('session_id', new.id));
+  perform chat_private.notify_users(array(select unnest(v_old) except select unnest(new.participants)),
+                               'session_removed', jsonb_build_object('session_id', new.id));
   return null;
 end
 $fn$;
@@ -101,8 +110,8 @@ revoke all on function chat_private.realtime_topic_session(text), chat_private.r
   from public, anon, authenticated, service_role;
 grant execute on function chat_private.realtime_topic_session(text), chat_private.realtime_allows(text, text)
   to authenticated, service_role;
-revoke all on function chat_private.broadcast_message_change(), chat_private.broadcast_session_participants()
-  from public, anon, authenticated, service_role;
+revoke all on function chat_private.broadcast_message_change(), chat_private.broadcast_session_participants(),
+  chat_private.notify_users(uuid[], text, jsonb) from public, anon, authenticated, service_role;
 
 drop policy if exists chat_realtime_receive on realtime.messages;
 drop policy if exists chat_realtime_send on realtime.messages;
