@@ -143,7 +143,8 @@ def test_non_tty_verify_matrix_fits_its_content(chat_dsn: str) -> None:
     assert rows == table(wide.stdout)  # the content decides the width, not $COLUMNS
     assert len({len(r) for r in rows}) == 1  # one table, every row as wide as the header
     assert any(r.startswith("│ chat_messages mark_read") for r in rows)
-    assert len(rows) == len({r for r in rows if "chat_" in r or "rpc" in r or "bucket" in r or "other" in r}) + 4
+    resources = ("chat_", "rpc", "bucket", "other", "realtime")
+    assert len(rows) == len({r for r in rows if any(w in r for w in resources)}) + 4
 
 
 # --- verify before apply --------------------------------------------------------------------------

@@ -11,9 +11,13 @@ from typing import Any
 import psycopg
 import pytest
 from conftest import claims, make_message, make_session, make_user
-from support import NO_MIGRATIONS, workspace
+from support import NO_MIGRATIONS, REPO, workspace
 
+from samia_schema import api
 from samia_schema.access.realtime import RealtimeClient, may_receive, may_send
+from samia_schema.backends import Server
+from samia_schema.catalog import reconcile_script
+from samia_schema.db import execute_script
 from samia_schema.errors import DatabaseError
 from samia_schema.ledger import apply_plan, bootstrap
 from samia_schema.packs.chat.realtime import DELETED_COLUMNS, MESSAGE_COLUMNS, session_topic, user_topic
@@ -233,3 +237,15 @@ def test_publication_and_realtime_settings_converge(fresh_dsn: str) -> None:
             found = conn.execute("select (select count(*) from pg_policies where schemaname = 'realtime'),"
                                  " (select count(*) from pg_trigger where tgname like '%broadcast%')").fetchone()
             assert found == expected, overrides
+
+
+def test_diff_against_templates_with_the_publication(chat_dsn: str, samia_server: Server) -> None:
+    """The tables a `realtime_publication = true` template set publishes are reported missing, and the
+    reconcile SQL adds them (the publication kind's "removed" side, no longer in the default fixtures)."""
+    ws = workspace(REPO / "samia.toml", realtime_publication=True, **NO_MIGRATIONS)
+    report = api.diff(ws, chat_dsn, shadow=samia_server.base_dsn, sql=True)
+    assert {(c.kind, c.object_type, c.name) for c in report.changes} == {
+        ("removed", "publication_table", f"supabase_realtime.public.{t}") for t in ("chat_sessions", "chat_messages")}
+    with psycopg.connect(chat_dsn, autocommit=True) as conn:
+        execute_script(conn, reconcile_script(report.statements))
+    assert api.diff(ws, chat_dsn, shadow=samia_server.base_dsn).changes == ()

@@ -17,6 +17,11 @@ TARGET_NOOP_APPLY_S = 1.0
 TARGET_BROADCAST_MS = 0.5  # what the message broadcast may add to the send path (8)
 
 
+def measured(scale: dict[str, Any]) -> tuple[hp.HotPath, ...]:
+    """The hot paths this scale has figures for (a report from before a path existed has none)."""
+    return tuple(p for p in hp.HOT_PATHS if p.key in scale["timings"]["ours"])
+
+
 def _ratio(a: float, b: float) -> float:
     return round(a / b, 2) if b > 0 else float("inf")
 
@@ -25,7 +30,7 @@ def verdicts(scale: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per hot path: medians, ratios, plan verdicts and target checks."""
     rows = []
     t = scale["timings"]
-    for path in hp.HOT_PATHS:
+    for path in measured(scale):
         ours, naive, floor, bare = (t[s][path.key]["median_ms"] for s in ("ours", "naive", "floor", "bare"))
         plan = scale["plans"][path.key]
         row = {"key": path.key, "title": path.title, "ours_ms": ours, "naive_ms": naive, "floor_ms": floor,
@@ -147,7 +152,7 @@ def _markdown(data: dict[str, Any]) -> str:
                 + ("all hold" if not failed else "missed: " + "; ".join(failed)), ""]
     last = data["scales"][-1]
     out += [f"## Plans of ours at {last['label']} (EXPLAIN (ANALYZE, BUFFERS))", ""]
-    for path in hp.HOT_PATHS:
+    for path in measured(last):
         plan = last["plans"][path.key]
         out += [f"### {path.key}. {path.title}", "", "```sql", plan["query"], "```", "", "```",
                 *plan["plan"], "```", ""]
@@ -168,7 +173,7 @@ def _chart(data: dict[str, Any], target: Path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    paths = hp.HOT_PATHS
+    paths = measured(data["scales"][-1])
     cols = 3
     rows = (len(paths) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.6 * rows), squeeze=False)
