@@ -92,6 +92,7 @@ def test_chat_database_reports_catalog_counts(chat_dsn: str, samia_settings: Set
     assert report.supabase_migrations == migrations > 0
     assert counts["gin_indexes"] >= 1 and counts["partial_indexes"] >= 1
     assert report.policies_by_command()["public.chat_messages"]["select"] == 1
+    assert report.policies_by_command()["realtime.messages"] == {"select": 1, "insert": 1}  # private channels
     assert [b.bucket.id for b in report.buckets] == [samia_settings.bucket]
     assert not report.buckets[0].bucket.public
 

@@ -143,9 +143,9 @@ class ChatPack(Pack):
     def inventory_scope(self, settings: Settings) -> InventoryScope:
         s = _chat(settings)
         return InventoryScope(
-            schemas=self.schemas(settings),
+            schemas=(*self.schemas(settings), "realtime"),
             tables=frozenset({(s.schema, t) for t in LEGACY_TABLES}),
-            policy_tables=frozenset({("storage", "objects")}),
+            policy_tables=frozenset({("storage", "objects"), ("realtime", "messages")}),
             table_prefixes=("chat_",),
             function_schemas=(s.private_schema,),
             function_words=("chat", "session", "message"),
