@@ -61,6 +61,21 @@ def _insert(conn: psycopg.Connection[Any], topic: str, extension: str) -> None:
                  {"topic": topic, "id": uuid.uuid4(), "extension": extension})
 
 
+def _probe_rows(conn: psycopg.Connection[Any], topic: str, extensions: tuple[str, ...]) -> dict[str, uuid.UUID]:
+    """One row per extension inserted as the connection's own role (it must bypass RLS): the rows a
+    join check selects, and the proof that a send can be stored at all. Failing is a DatabaseError."""
+    rows = {ext: uuid.uuid4() for ext in extensions}
+    try:
+        inserted = conn.execute(static_sql("access/realtime_insert.sql").encode(),
+                                {"topic": topic, "ids": list(rows.values()), "extensions": list(rows)}).fetchall()
+    except psycopg.Error as exc:
+        raise DatabaseError(f"realtime: cannot insert the authorization rows into realtime.messages "
+                            f"(a partition for now()?): {first_line(exc)}") from exc
+    if len(inserted) != len(rows):
+        raise DatabaseError("realtime: the authorization rows are not visible to the checking role")
+    return rows
+
+
 @contextmanager
 def join_request(conn: psycopg.Connection[Any], client: RealtimeClient, topic: str,
                  extensions: tuple[str, ...] = EXTENSIONS) -> Iterator[dict[str, uuid.UUID]]:
@@ -72,16 +87,8 @@ def join_request(conn: psycopg.Connection[Any], client: RealtimeClient, topic: s
         >>> with join_request(conn, RealtimeClient("anon", {"role": "anon"}), "room:1") as rows:
         ...     conn.execute("select id from realtime.messages where id = any(%s)", (list(rows.values()),))
     """
-    rows = {ext: uuid.uuid4() for ext in extensions}
     with conn.transaction(force_rollback=True):
-        try:
-            inserted = conn.execute(static_sql("access/realtime_insert.sql").encode(),
-                                    {"topic": topic, "ids": list(rows.values()), "extensions": list(rows)}).fetchall()
-        except psycopg.Error as exc:
-            raise DatabaseError(f"realtime: cannot insert the authorization rows into realtime.messages "
-                                f"(a partition for now()?): {first_line(exc)}") from exc
-        if len(inserted) != len(rows):
-            raise DatabaseError("realtime: the authorization rows are not visible to the checking role")
+        rows = _probe_rows(conn, topic, extensions)
         _set_request(conn, client, topic)
         yield rows
 
@@ -108,12 +115,16 @@ def may_send(conn: psycopg.Connection[Any], client: RealtimeClient, topic: str,
              extensions: tuple[str, ...] = EXTENSIONS) -> tuple[Decision, ...]:
     """The send check: which extensions `client` may send on `topic` (each insert in a savepoint, rolled back).
 
+    The same rows are first inserted as the connection's own role, so that a refusal is the
+    policies' answer and never a table that cannot take the row.
+
     Example:
         >>> [d.allowed for d in may_send(conn, RealtimeClient("service_role"), "room:1")]
         [True, True]
     """
     decisions = []
     with conn.transaction(force_rollback=True):
+        _probe_rows(conn, topic, extensions)
         _set_request(conn, client, topic)
         for ext in extensions:
             try:
