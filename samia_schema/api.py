@@ -136,7 +136,8 @@ def live_drift(ws: Workspace, conn: psycopg.Connection[Any], shadow: str | None 
     schemas = ws.pack.schemas(ws.settings)
     if desired is None:
         desired = desired_catalog(ws, shadow)
-    scope = Scope.templates(defined_only=True, external=ws.pack.external_tables(ws.settings))
+    scope = Scope.templates(defined_only=True, external=ws.pack.external_tables(ws.settings),
+                            platform=ws.pack.platform_schemas(ws.settings), owns=ws.pack.owns_platform_object)
     return diff(snapshot(conn, schemas), desired, scope)
 
 
@@ -268,7 +269,8 @@ def diff(ws: Workspace, db: str | None = None, *, against: str | None = None, sh
     _known_scope(schemas, tables, live, desired)
     external = ws.pack.external_tables(ws.settings)
     scope = Scope(tables=frozenset(tables) if tables else None) if against else Scope.templates(
-        tables=tables or None, defined_only=not all_objects, external=external)
+        tables=tables or None, defined_only=not all_objects, external=external,
+        platform=ws.pack.platform_schemas(ws.settings), owns=ws.pack.owns_platform_object)
     changes = compare(live, desired, scope)
     statements = reconcile_sql(changes, allow_destructive=allow_destructive) if sql else ()
     return DiffReport(changes, "database" if against else "templates", statements)

@@ -210,3 +210,89 @@ begin
   end if;
 end
 $misc$;
+
+-- realtime: what private channels rely on (Realtime Authorization and database broadcasts), with the
+-- semantics of Realtime's tenant migrations: realtime.messages (RLS on: SELECT decides who may receive
+-- on a topic, INSERT who may send), realtime.topic() (the topic being authorised), realtime.send()
+-- (one private broadcast row; never fails the caller) and realtime.broadcast_changes() (a row change
+-- as old_record/record). On a Supabase database these exist and nothing here runs. Realtime's server
+-- creates the daily partitions of realtime.messages; without it, a default partition takes every row.
+do $realtime$
+begin
+  if to_regclass('realtime.messages') is null then
+    if to_regnamespace('realtime') is null then  -- no messages table without the schema
+      create schema realtime authorization supabase_realtime_admin;
+      grant usage on schema realtime to anon, authenticated, service_role;
+    end if;
+    create table realtime.messages (
+      topic text not null,
+      extension text not null,
+      payload jsonb,
+      event text,
+      private boolean default false,
+      updated_at timestamp not null default now(),
+      inserted_at timestamp not null default now(),
+      id uuid not null default gen_random_uuid(),
+      binary_payload bytea,
+      constraint messages_payload_exclusive check (payload is null or binary_payload is null),
+      constraint messages_pkey primary key (id, inserted_at)
+    ) partition by range (inserted_at);
+    create table realtime.messages_default partition of realtime.messages default;
+    create index messages_inserted_at_topic_index on realtime.messages (inserted_at desc, topic)
+      where extension = 'broadcast' and private is true;
+    alter table realtime.messages owner to supabase_realtime_admin;
+    alter table realtime.messages_default owner to supabase_realtime_admin;
+    alter table realtime.messages enable row level security;
+    grant select, insert, update on table realtime.messages to anon, authenticated, service_role;
+  end if;
+  if to_regprocedure('realtime.topic()') is null then
+    create function realtime.topic() returns text language sql stable as $fn$
+      select nullif(current_setting('realtime.topic', true), '')
+    $fn$;
+    alter function realtime.topic() owner to supabase_realtime_admin;
+  end if;
+  -- A private broadcast on `topic`: the payload gets an `id` (the row's) unless it has one; the topic
+  -- is set for the transaction (as Realtime does) so that insert policies can read it. An error is
+  -- only a warning: a broadcast never breaks the write that sent it.
+  if to_regprocedure('realtime.send(jsonb, text, text, boolean)') is null then
+    create function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+    returns void language plpgsql as $fn$
+    declare
+      v_row_id uuid := gen_random_uuid();
+    begin
+      begin
+        perform set_config('realtime.topic', topic, true);
+        insert into realtime.messages (id, payload, event, topic, private, extension)
+        values (v_row_id,
+                case when payload ? 'id' then payload else jsonb_set(payload, '{id}', to_jsonb(v_row_id)) end,
+                event, topic, private, 'broadcast');
+      exception when others then
+        raise warning 'WarnSendingBroadcastMessage: %', sqlerrm;
+      end;
+    end
+    $fn$;
+    alter function realtime.send(jsonb, text, text, boolean) owner to supabase_realtime_admin;
+  end if;
+  if to_regprocedure('realtime.broadcast_changes(text, text, text, text, text, record, record, text)') is null then
+    create function realtime.broadcast_changes(topic_name text, event_name text, operation text, table_name text,
+                                               table_schema text, new record, old record, level text default 'ROW')
+    returns void language plpgsql as $fn$
+    begin
+      if level = 'STATEMENT' then
+        raise exception 'function can only be triggered for each row, not for each statement';
+      end if;
+      if operation is null or operation not in ('INSERT', 'UPDATE', 'DELETE') then
+        raise exception 'Unexpected operation type: %', operation;
+      end if;
+      perform realtime.send(jsonb_build_object('old_record', old, 'record', new, 'operation', operation,
+                                               'table', table_name, 'schema', table_schema),
+                            event_name, topic_name);
+    exception when others then
+      raise exception 'Failed to process the row: %', sqlerrm;
+    end
+    $fn$;
+    alter function realtime.broadcast_changes(text, text, text, text, text, record, record, text)
+      owner to supabase_realtime_admin;
+  end if;
+end
+$realtime$;

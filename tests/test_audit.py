@@ -87,11 +87,12 @@ def test_chat_database_reports_catalog_counts(chat_dsn: str, samia_settings: Set
     assert counts["chat_policies"] == chat_policies >= 8
     assert counts["storage_policies"] == storage_policies == 4
     assert counts["foreign_keys"] == fks
-    assert counts["realtime_tables"] == realtime == 2
+    assert counts["realtime_tables"] == realtime == 0  # realtime_publication is off by default
     assert counts["ledger_units"] == ledger_units > 0
     assert report.supabase_migrations == migrations  # 0: fixtures have no migration files, so no rows
     assert counts["gin_indexes"] >= 1 and counts["partial_indexes"] >= 1
     assert report.policies_by_command()["public.chat_messages"]["select"] == 1
+    assert report.policies_by_command()["realtime.messages"] == {"select": 1, "insert": 1}  # private channels
     assert [b.bucket.id for b in report.buckets] == [samia_settings.bucket]
     assert not report.buckets[0].bucket.public
 

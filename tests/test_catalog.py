@@ -16,13 +16,16 @@ from samia_schema.packs.chat import PACK
 
 @pytest.fixture()
 def catalog(chat_dsn: str, samia_settings: Settings) -> Catalog:
+    with connect(chat_dsn, autocommit=True) as conn:  # what realtime_publication = true adds (off by default)
+        conn.execute("alter publication supabase_realtime add table public.chat_messages")
     with connect(chat_dsn) as conn:
         return snapshot(conn, PACK.schemas(samia_settings))
 
 
 def test_pack_schemas(samia_settings: Settings) -> None:
-    expected = (samia_settings.schema, samia_settings.private_schema, "storage")
+    expected = (samia_settings.schema, samia_settings.private_schema, "storage", "realtime")
     assert PACK.schemas(samia_settings) == expected
+    assert PACK.platform_schemas(samia_settings) == ("storage", "realtime")
 
 
 def test_every_collection_sorted_by_key_and_frozen(catalog: Catalog) -> None:

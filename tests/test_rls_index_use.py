@@ -114,3 +114,14 @@ def test_my_chat_sessions_returns_exactly_the_callers_sessions(bench_conn: Any) 
         with impersonate(conn, "authenticated", {"role": "authenticated"}) as c:
             c.execute("select * from public.my_chat_sessions()")
     conn.rollback()
+
+
+def test_realtime_join_path_agrees_with_its_floor(bench_conn: Any) -> None:
+    """Path 9 as Realtime runs it: the client may receive both extensions of its session's topic, under
+    ours and under the floor's explicit rule alike (the two measure the same decision)."""
+    conn, world, since = bench_conn
+    path = next(p for p in hp.HOT_PATHS if p.realtime)
+    for policy_set in ("ours", "floor"):
+        with hp.request(conn, policy_set, path, world, world.params(path.persona, since)) as (c, params):
+            assert len(c.execute(path.text_for(policy_set).encode(), params).fetchall()) == 2, policy_set
+    conn.rollback()

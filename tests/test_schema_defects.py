@@ -217,9 +217,13 @@ def test_10_the_schema_is_what_we_say(conn: psycopg.Connection[Any]) -> None:
     counts = PACK.summary(conn, workspace().settings)
     assert counts["chat_tables"] == 5 and counts["chat_indexes"] >= 15 and counts["chat_policies"] >= 8
     assert counts["storage_policies"] == 4 and counts["triggers"] >= 8 and counts["helper_functions"] >= 3
-    members = {r[0] for r in conn.execute(
-        "select tablename from pg_publication_tables where pubname = 'supabase_realtime'")}
-    assert {"chat_sessions", "chat_messages"} <= members
+    # realtime is private channels (docs/realtime.md): policies on realtime.messages and database
+    # broadcasts; postgres_changes (the publication) only with realtime_publication = true
+    policies = {r[0] for r in conn.execute("select policyname from pg_policies where tablename = 'messages'"
+                                           " and schemaname = 'realtime'")}
+    assert policies == {"chat_realtime_receive", "chat_realtime_send"}
+    triggers = {r[0] for r in conn.execute("select tgname from pg_trigger where tgname like '%broadcast%'")}
+    assert {"chat_messages_broadcast", "chat_messages_broadcast_update"} <= triggers
 
 
 # 11. The unread index was on a column the API never wrote ------------------------------------------------

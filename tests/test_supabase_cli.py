@@ -208,11 +208,12 @@ def test_a_reverted_unit_is_pending_again(cli: SupabaseCli, project: Path, fresh
 def test_db_reset_is_visible_to_samia(cli: SupabaseCli, project: Path, fresh_dsn: str,
                                       samia_server: Server) -> None:
     with psycopg.connect(fresh_dsn, autocommit=True) as conn:
-        # as on the platform, auth and storage belong to supabase_admin, which `db reset` spares
+        # as on the platform, auth, storage and realtime belong to supabase_admin, which `db reset` spares
         conn.execute("do $$ begin if not exists (select from pg_roles where rolname = 'supabase_admin') then "
                      "create role supabase_admin; end if; end $$")
         conn.execute("alter schema auth owner to supabase_admin")
         conn.execute("alter schema storage owner to supabase_admin")
+        conn.execute("alter schema realtime owner to supabase_admin")
     assert samia(project, "apply", "--db", fresh_dsn).exit_code == 0
     with psycopg.connect(fresh_dsn, autocommit=True) as conn:
         conn.execute("alter policy chat_sessions_select on public.chat_sessions using (true)")  # live drift

@@ -8,6 +8,7 @@ run the plain query (`sql`). See ACCESS_PATH.md for the why of each explicit fil
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import dict_row
 
+from samia_schema.access.realtime import RealtimeClient, join_request
 from samia_schema.db import impersonate
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -50,6 +52,12 @@ class HotPath:
     bare_sql: str | None = None
     write: bool = False
     tables: tuple[str, ...] = ("chat_messages",)  # the tables whose index use the test asserts
+    realtime: bool = False  # run inside Realtime's join check (probe rows, role and topic set)
+
+    @classmethod
+    def ruled(cls, key: str, title: str, persona: str, template: str, rule: str, **kw: Any) -> HotPath:
+        """A path whose floor is its query (`template` with a `{rule}` slot) plus the rule written out."""
+        return cls(key, title, persona, template.format(rule=""), floor_sql=template.format(rule=rule), **kw)
 
     def text_for(self, policy_set: str, rpc_available: bool = True) -> str:
         """The query this policy set runs: ours calls the RPC when the schema has it."""
@@ -96,6 +104,13 @@ _FILES = ("select o.name, o.id, o.metadata, o.created_at from storage.objects o"
 _WRITE = ("insert into public.chat_messages (session_id, sender_id, content)"
           " {values} returning id")
 _VALUES = "values (%(sid)s::uuid, %(uid)s::uuid, 'bench: write path')"
+# path 8 without the broadcast of the new message (run in a rolled-back transaction, to price it)
+WITHOUT_BROADCAST = "alter table public.chat_messages disable trigger chat_messages_broadcast"
+# Realtime's join check: the SELECT of its probe rows as the client (may it receive my session?)
+_JOIN = "select m.id from realtime.messages m where m.id = any(%(probe_ids)s::uuid[]){rule}"
+IN_SESSION = ("exists (select 1 from public.chat_sessions s"
+              " where s.id = %(sid)s::uuid and s.participants @> array[%(uid)s::uuid])")
+_RECEIVE = " and m.extension in ('broadcast', 'presence') and ({staff} or {member})"
 
 HOT_PATHS: tuple[HotPath, ...] = (
     HotPath(
@@ -107,11 +122,8 @@ HOT_PATHS: tuple[HotPath, ...] = (
         rpc="public.my_chat_sessions()",
         tables=("chat_sessions",),
     ),
-    HotPath(
-        "2", "one page (50) of messages in my session, keyset", "client",
-        _PAGE.format(rule=""),
-        floor_sql=_PAGE.format(rule=f" and m.session_id in ({MEMBER})"),
-    ),
+    HotPath.ruled("2", "one page (50) of messages in my session, keyset", "client", _PAGE,
+                  f" and m.session_id in ({MEMBER})"),
     HotPath(
         "3", "my unread count across my sessions", "client",
         _UNREAD.format(scope=""),
@@ -120,32 +132,14 @@ HOT_PATHS: tuple[HotPath, ...] = (
         rpc="public.chat_unread_counts()",
         bare_sql=_UNREAD.format(scope="m.session_id = any(%(my_sids)s::uuid[]) and "),
     ),
-    HotPath(
-        "4", "admin: latest 50 messages across all sessions", "admin",
-        _LATEST.format(rule=""),
-        floor_sql=_LATEST.format(rule=f" where {STAFF}"),
-    ),
-    HotPath(
-        "4b", "admin: the 100 busiest sessions of the last 7 days", "admin",
-        _WEEK.format(rule=""),
-        floor_sql=_WEEK.format(rule=f" and {STAFF}"),
-    ),
-    HotPath(
-        "5", "monitor: a session's full history", "monitor",
-        _HISTORY.format(rule=""),
-        floor_sql=_HISTORY.format(rule=f" and {STAFF}"),
-    ),
-    HotPath(
-        "6", "full-text search for a word within my sessions", "client",
-        _SEARCH.format(rule=""),
-        floor_sql=_SEARCH.format(rule=f" and m.session_id in ({MEMBER})"),
-    ),
-    HotPath(
-        "7", "list the objects in one of my session folders (chat-files)", "client",
-        _FILES.format(rule=""),
-        floor_sql=_FILES.format(rule=f" and split_part(o.name, '/', 1) in ({MEMBER.replace('s.id', 's.id::text', 1)})"),
-        tables=("objects",),
-    ),
+    HotPath.ruled("4", "admin: latest 50 messages across all sessions", "admin", _LATEST, f" where {STAFF}"),
+    HotPath.ruled("4b", "admin: the 100 busiest sessions of the last 7 days", "admin", _WEEK, f" and {STAFF}"),
+    HotPath.ruled("5", "monitor: a session's full history", "monitor", _HISTORY, f" and {STAFF}"),
+    HotPath.ruled("6", "full-text search for a word within my sessions", "client", _SEARCH,
+                  f" and m.session_id in ({MEMBER})"),
+    HotPath.ruled("7", "list the objects in one of my session folders (chat-files)", "client", _FILES,
+                  f" and split_part(o.name, '/', 1) in ({MEMBER.replace('s.id', 's.id::text', 1)})",
+                  tables=("objects",)),
     HotPath(
         "8", "insert a message into my session (audit trigger included)", "client",
         _WRITE.format(values=_VALUES),
@@ -154,6 +148,8 @@ HOT_PATHS: tuple[HotPath, ...] = (
         write=True,
         tables=(),
     ),
+    HotPath.ruled("9", "realtime: join my session's private channel (Realtime's authorization SELECT)", "client",
+                  _JOIN, _RECEIVE.format(staff=STAFF, member=IN_SESSION), realtime=True, tables=()),
 )
 
 
@@ -174,6 +170,11 @@ class World:
     def key(self) -> str:
         return str(self.client_id)
 
+    @property
+    def topic(self) -> str:
+        """The private channel of the client's session (the chat pack's `chat:{session_id}`)."""
+        return f"chat:{self.session_id}"
+
     def persona_id(self, persona: str) -> UUID:
         return {"client": self.client_id, "admin": self.admin_id, "monitor": self.monitor_id}[persona]
 
@@ -190,6 +191,7 @@ class World:
             "word": "tarot",
             "prefix_lo": sid + "/",
             "prefix_hi": sid + "0",  # '0' follows '/': the C-collation range of the prefix sid/
+            "probe_ids": [uuid.uuid4(), uuid.uuid4()],  # for plans; request() passes the inserted rows' ids
         }
 
 
@@ -219,6 +221,23 @@ def as_persona(
     claims: Mapping[str, Any] = {"sub": str(persona_id), "role": role, "aud": "authenticated"}
     with impersonate(conn, role, claims) as c:
         yield c
+
+
+@contextmanager
+def request(conn: psycopg.Connection[Any], policy_set: str, path: HotPath, world: World,
+            params: Mapping[str, Any]) -> Iterator[tuple[psycopg.Connection[Any], dict[str, Any]]]:
+    """The persona's request for `path`, set up but not yet run: PostgREST's (as_persona), or for a
+    realtime path Realtime's join check up to its SELECT (probe rows inserted by the bench's own role,
+    then role, topic, claims and headers set). Yields the connection and the parameters to run with."""
+    persona_id = world.persona_id(path.persona)
+    if not path.realtime:
+        with as_persona(conn, policy_set, persona_id) as c:
+            yield c, dict(params)
+        return
+    role = "service_role" if policy_set in ("floor", "bare") else "authenticated"
+    client = RealtimeClient(role, {"sub": str(persona_id), "role": role, "aud": "authenticated"})
+    with join_request(conn, client, world.topic) as rows:
+        yield conn, {**params, "probe_ids": list(rows.values())}
 
 
 def plan_json(conn: psycopg.Connection[Any], text: str, params: Mapping[str, Any]) -> Any:

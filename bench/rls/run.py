@@ -69,9 +69,8 @@ def seed(dsn: str, messages: int) -> dict[str, Any]:
 def time_query(conn: psycopg.Connection[Any], policy_set: str, path: hp.HotPath,
                world: hp.World, since: datetime, rpcs: frozenset[str]) -> tuple[float, int]:
     """One run, in its own rolled-back impersonated transaction: (ms, rows)."""
-    params = world.params(path.persona, since)
     text = path.text_for(policy_set, path.rpc in rpcs).encode()
-    with hp.as_persona(conn, policy_set, world.persona_id(path.persona)) as c:
+    with hp.request(conn, policy_set, path, world, world.params(path.persona, since)) as (c, params):
         t = time.perf_counter()
         cur = c.execute(text, params)  # type: ignore[call-overload]
         rows = len(cur.fetchall())
@@ -107,6 +106,25 @@ def measure(conn: psycopg.Connection[Any], policy_sets: tuple[str, ...], world: 
     return results
 
 
+def broadcast_cost(conn: psycopg.Connection[Any], world: hp.World, since: datetime, runs: int, warmup: int,
+                   rpcs: frozenset[str], blocks: int = 3) -> dict[str, Any]:
+    """What broadcasting a new message adds to the send path (8): ours with and without the broadcast
+    trigger (disabled in a rolled-back transaction), in alternating blocks of `runs` runs each."""
+    path = next(p for p in hp.HOT_PATHS if p.key == "8")
+    samples: dict[str, list[float]] = {"with": [], "without": []}
+    for _ in range(blocks):
+        for label in samples:
+            with conn.transaction(force_rollback=True):
+                if label == "without":
+                    conn.execute(hp.WITHOUT_BROADCAST)
+                for _ in range(warmup):
+                    time_query(conn, "ours", path, world, since, rpcs)
+                samples[label] += [time_query(conn, "ours", path, world, since, rpcs)[0] for _ in range(runs)]
+    with_ms, without_ms = (statistics.median(samples[k]) for k in ("with", "without"))
+    return {"with_ms": round(with_ms, 3), "without_ms": round(without_ms, 3),
+            "added_ms": round(with_ms - without_ms, 3), "runs": len(samples["with"])}
+
+
 def explain_ours(conn: psycopg.Connection[Any], world: hp.World, since: datetime,
                  rpcs: frozenset[str]) -> dict[str, Any]:
     """EXPLAIN (ANALYZE, BUFFERS) of ours per path, plus the index/seq-scan verdict (JSON plan).
@@ -118,11 +136,11 @@ def explain_ours(conn: psycopg.Connection[Any], world: hp.World, since: datetime
     for path in hp.HOT_PATHS:
         params = world.params(path.persona, since)
         text = path.text_for("ours", path.rpc in rpcs)
-        with hp.as_persona(conn, "ours", world.persona_id(path.persona)) as c:
-            analyzed = c.execute(("explain (analyze, buffers) " + text).encode(), params)  # type: ignore[call-overload]
+        with hp.request(conn, "ours", path, world, params) as (c, run_params):
+            analyzed = c.execute(("explain (analyze, buffers) " + text).encode(), run_params)  # type: ignore[call-overload]
             lines = [r[0] for r in analyzed.fetchall()]
-        with hp.as_persona(conn, "ours", world.persona_id(path.persona)) as c:
-            plan = hp.plan_json(c, text, params)
+        with hp.request(conn, "ours", path, world, params) as (c, run_params):
+            plan = hp.plan_json(c, text, run_params)
         entry: dict[str, Any] = {"query": text, "plan": lines}
         checked = plan
         if path.rpc_sql and path.rpc in rpcs:
@@ -227,6 +245,10 @@ def run_scale(server_dsn: str, label: str, messages: int, args: argparse.Namespa
             timings.update(measure(conn, ("ours", "floor", "bare"), world, since, runs, args.warmup, rpcs))
             plans = explain_ours(conn, world, since, rpcs)
             conn.rollback()
+            broadcast = broadcast_cost(conn, world, since, runs, args.warmup, rpcs)
+            log(f"scale {label}: the broadcast trigger adds {broadcast['added_ms']:.3f} ms to path 8"
+                f" ({broadcast['with_ms']:.3f} ms with, {broadcast['without_ms']:.3f} ms without)")
+            conn.rollback()
             with naive_policies(conn) as swap_s:
                 log(f"scale {label}: naive (policies swapped in {swap_s * 1000:.0f} ms, rolled back after)")
                 timings.update(measure(conn, ("naive",), world, since, max(5, runs // 2),
@@ -238,7 +260,8 @@ def run_scale(server_dsn: str, label: str, messages: int, args: argparse.Namespa
             f" policy change {checks['policy_change_apply_s']}s, reader max"
             f" {checks['reader_max_ms_during']} ms (before {checks['reader_max_ms_before']} ms)")
         return {"label": label, "messages": messages, "seed": seeded, "timings": timings, "plans": plans,
-                "apply": checks, "world": {"client_sessions": world.n_sessions}, "rpcs": sorted(rpcs)}
+                "apply": checks, "world": {"client_sessions": world.n_sessions}, "rpcs": sorted(rpcs),
+                "broadcast": broadcast}
     finally:
         if not args.keep:
             with connect(server_dsn, autocommit=True) as admin:

@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 
 SEED_SQL = Path(__file__).resolve().parent / "sql" / "seed.sql"
+SEED_FILES = (SEED_SQL, SEED_SQL.with_name("seed_realtime.sql"))  # run in this order, one transaction
 
 
 def sizes(messages: int) -> dict[str, int]:
@@ -19,9 +20,9 @@ def sizes(messages: int) -> dict[str, int]:
 
 
 def seed_steps() -> list[tuple[str, str]]:
-    """seed.sql split into its statements, each named by its verb and target."""
+    """The seed files split into their statements, each named by its verb and target."""
     steps: list[tuple[str, str]] = []
-    for chunk in SEED_SQL.read_text().split(";\n"):
+    for chunk in ";\n".join(f.read_text() for f in SEED_FILES).split(";\n"):
         body = "\n".join(line for line in chunk.splitlines() if not line.startswith("--")).strip()
         if body:
             words = body.split()
@@ -54,7 +55,7 @@ def seed(conn: psycopg.Connection[Any], counts: dict[str, int],
     try:
         started = time.monotonic()
         conn.execute("vacuum (analyze) auth.users, public.profiles, public.chat_sessions,"
-                     " public.chat_messages, public.chat_read_cursors, storage.objects")
+                     " public.chat_messages, public.chat_read_cursors, storage.objects, realtime.messages")
         timings["vacuum analyze"] = time.monotonic() - started
     finally:
         conn.autocommit = autocommit

@@ -12,7 +12,7 @@ Direction: `diff(live, desired)` describes the live database relative to the des
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
@@ -63,13 +63,17 @@ class Scope:
     foreign_schemas: frozenset[str] = frozenset()
     defined_only: bool = False
     external: frozenset[tuple[str, str]] = frozenset()
+    owns: Callable[[Any, Any, Any], bool] | None = None  # is a live-only object in a foreign schema ours?
 
     @classmethod
     def templates(cls, schemas: Iterable[str] | None = None, tables: Iterable[str] | None = None,
-                  defined_only: bool = False, external: Iterable[tuple[str, str]] = ()) -> Scope:
-        """The scope for live-vs-templates: `storage` is foreign."""
+                  defined_only: bool = False, external: Iterable[tuple[str, str]] = (),
+                  platform: Iterable[str] = ("storage",),
+                  owns: Callable[[Any, Any, Any], bool] | None = None) -> Scope:
+        """The scope for live-vs-templates: the platform's schemas (`storage`, …) are foreign; `owns`
+        (the pack's) says which live-only objects there are the templates' leftovers."""
         return cls(frozenset(schemas) if schemas else None, frozenset(tables) if tables else None,
-                   frozenset({"storage"}), defined_only, frozenset(external))
+                   frozenset(platform), defined_only, frozenset(external), owns)
 
 
 @dataclass(frozen=True)

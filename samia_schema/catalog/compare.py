@@ -74,7 +74,8 @@ def _compare_kind(kind: Kind, position: int, live: Catalog, desired: Catalog, sc
         if not _leftover_reported(kind, obj, scope, desired_tables):
             continue
         schema, table = kind.location(obj)
-        if schema in scope.foreign_schemas and kind.foreign_leftover and not kind.foreign_leftover(obj, live, desired):
+        judge = scope.owns or kind.foreign_leftover
+        if schema in scope.foreign_schemas and kind.foreign_leftover and judge and not judge(obj, live, desired):
             continue
         owned = kind.leftover_owned and (schema, table) in desired_tables
         changes.append(Change("added", kind.name, key, None, obj, order=position, owned=owned))

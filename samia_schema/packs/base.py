@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from ..access.matrix import Matrix, Persona
     from ..access.vocabulary import Vocabulary
-    from ..catalog.model import Function
+    from ..catalog.model import Catalog, Function
     from ..consolidate.protocol import Consolidation
 
 
@@ -128,6 +128,18 @@ class Pack:
     def schemas(self, settings: Settings) -> tuple[str, ...]:
         """The schemas the pack's templates create objects in (snapshotted by diff and plan)."""
         raise NotImplementedError
+
+    def platform_schemas(self, settings: Settings) -> tuple[str, ...]:
+        """Schemas the platform owns among `schemas()`: there diff compares only the pack's policies,
+        RLS flags, triggers and buckets (default: Supabase's `storage`)."""
+        return ("storage",)
+
+    def owns_platform_object(self, obj: Any, live: Catalog, desired: Catalog) -> bool:
+        """Is a live-only policy on a platform table (e.g. storage.objects) the templates' leftover, or
+        another part of the application's? Default: ours unless it names only buckets we do not define."""
+        from ..catalog.compare import names_other_bucket
+
+        return not names_other_bucket((getattr(obj, "using", None), getattr(obj, "with_check", None)), live, desired)
 
     def exposed_schemas(self, settings: Settings) -> tuple[str, ...]:
         """Schemas PostgREST serves (lint treats them as exposed)."""

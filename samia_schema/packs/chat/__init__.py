@@ -101,6 +101,8 @@ def forced_tables(settings: ChatSettings) -> list[str]:
 
 def template_context(settings: ChatSettings) -> dict[str, object]:
     """The variables every chat template sees."""
+    from .realtime import template_context as realtime_context
+
     roles = settings.app_roles
     bases = sorted({m.split(";", 1)[0] for m in settings.allowed_mime_types})
     return {
@@ -127,6 +129,7 @@ def template_context(settings: ChatSettings) -> dict[str, object]:
             "user_connected", "user_disconnected", "session_joined", "session_left",
             "typing_started", "typing_stopped", "message_flagged", "error",
         ],
+        **realtime_context(),
     }
 
 
@@ -151,7 +154,20 @@ class ChatPack(Pack):
 
     def schemas(self, settings: Settings) -> tuple[str, ...]:
         s = _chat(settings)
-        return tuple(dict.fromkeys((s.schema, s.private_schema, "storage")))
+        return tuple(dict.fromkeys((s.schema, s.private_schema, *self.platform_schemas(settings))))
+
+    def platform_schemas(self, settings: Settings) -> tuple[str, ...]:
+        return ("storage", "realtime") if _chat(settings).realtime else ("storage",)
+
+    def owns_platform_object(self, obj: Any, live: Any, desired: Any) -> bool:
+        """storage.objects: ours unless it names only other buckets. realtime.messages: ours unless it
+        names topics that are not ours (another feature's channels); a policy naming no topic at all
+        (`using (true)`) opens our topics too, so it is ours to report."""
+        if (obj.schema, obj.table) != ("realtime", "messages"):
+            return super().owns_platform_object(obj, live, desired)
+        from .realtime import names_only_foreign_topics
+
+        return not names_only_foreign_topics((obj.using, obj.with_check))
 
     def exposed_schemas(self, settings: Settings) -> tuple[str, ...]:
         return (_chat(settings).schema,)
@@ -165,7 +181,7 @@ class ChatPack(Pack):
 
     def preflight(self, conn: psycopg.Connection[Any], settings: Settings) -> tuple[str, ...]:
         s = _chat(settings)
-        wanted = ["auth.users", "storage.objects", "storage.buckets", f"{s.schema}.profiles",
+        wanted = ["auth.users", "storage.objects", "storage.buckets", "realtime.messages", f"{s.schema}.profiles",
                   *(f"{s.schema}.{t}" for t in CHAT_TABLES)]
         rows = conn.execute("select name from unnest(%s::text[]) name where to_regclass(name) is null",
                             (wanted,)).fetchall()
@@ -227,9 +243,9 @@ class ChatPack(Pack):
     def inventory_scope(self, settings: Settings) -> InventoryScope:
         s = _chat(settings)
         return InventoryScope(
-            schemas=self.schemas(settings),
+            schemas=(*self.schemas(settings), "realtime"),
             tables=frozenset({(s.schema, t) for t in LEGACY_TABLES}),
-            policy_tables=frozenset({("storage", "objects")}),
+            policy_tables=frozenset({("storage", "objects"), ("realtime", "messages")}),
             table_prefixes=("chat_",),
             function_schemas=(s.private_schema,),
             function_words=("chat", "session", "message"),

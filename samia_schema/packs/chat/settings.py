@@ -60,6 +60,7 @@ class ChatSettings(Settings):
     realtime: bool = True
     trusted_ip_header: str = "cf-connecting-ip"
     max_rows_per_request: int = 100
+    realtime_publication: bool = False
 
     @property
     def role_claim_path(self) -> tuple[str, ...]:
@@ -175,7 +176,7 @@ def coerce(key: str, value: object, where: str) -> object:
         return _seconds(value, where)
     if key == "edit_window":
         return check_pattern(INTERVAL_RE, value, where, "interval such as '15 minutes'")
-    if key in ("audit_storage", "realtime"):
+    if key in ("audit_storage", "realtime", "realtime_publication"):
         return as_bool(value, where)
     if key == "app_roles":
         return app_roles(value, where)

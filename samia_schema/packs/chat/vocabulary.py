@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...access.vocabulary import CheckProbe, Operation, ReadProbe, Vocabulary
-from . import hardening, reads
+from . import hardening, reads, realtime
 from .attempts import WRITE_PROBES
 
 
@@ -25,4 +25,5 @@ VOCABULARY: Vocabulary = {
             "surface": CheckProbe(reads.rpc_surface, ("none", "declared"), lambda p: p.persona.role)},
     "other_buckets": {"select": ReadProbe(reads.other_buckets, ("none", "all"))},
     "bucket": {"settings": CheckProbe(reads.bucket_settings, ("private", "public"))},
+    "realtime": realtime.OPERATIONS,
 }
