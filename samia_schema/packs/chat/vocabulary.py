@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...access.vocabulary import CheckProbe, Operation, ReadProbe, Vocabulary
-from . import reads
+from . import reads, storage_api
 from .attempts import WRITE_PROBES
 
 
@@ -14,13 +14,13 @@ def _writes(resource: str) -> dict[str, Operation]:
 VOCABULARY: Vocabulary = {
     "chat_sessions": {"select": ReadProbe(reads.sessions), **_writes("chat_sessions")},
     "chat_messages": {"select": ReadProbe(reads.messages), **_writes("chat_messages")},
-    "chat_files": {"select": ReadProbe(reads.chat_files), **_writes("chat_files")},
+    "chat_files": {**storage_api.READS, **_writes("chat_files")},
     "chat_audit_logs": {"select": ReadProbe(reads.whole_table("chat_audit_logs"), ("none", "all")),
                         **_writes("chat_audit_logs")},
     "chat_monitoring": {"select": ReadProbe(reads.whole_table("chat_monitoring"), ("none", "all")),
                         **_writes("chat_monitoring")},
     "rpc": {**_writes("rpc"),
             "surface": CheckProbe(reads.rpc_surface, ("none", "declared"), lambda p: p.persona.role)},
-    "other_buckets": {"select": ReadProbe(reads.other_buckets, ("none", "all"))},
+    "other_buckets": storage_api.OTHER_BUCKETS,
     "bucket": {"settings": CheckProbe(reads.bucket_settings, ("private", "public"))},
 }
