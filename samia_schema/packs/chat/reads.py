@@ -12,6 +12,7 @@ from ...access.probes import Probe
 from ...access.reads import surface_level
 from ...access.vocabulary import ReadTarget
 from ...resources import static_sql
+from .settings import recorder_refusals
 from .world import table
 
 
@@ -57,6 +58,9 @@ def bucket_settings(p: Probe, matrix: Matrix) -> tuple[str, str]:
         problems.append(f"file_size_limit {row['file_size_limit']} != {settings.file_size_limit}")
     if sorted(row["allowed_mime_types"] or []) != sorted(settings.allowed_mime_types):
         problems.append(f"allowed_mime_types {row['allowed_mime_types']} differ from the configuration")
+    if row["allowed_mime_types"]:  # an empty list accepts everything
+        refused = recorder_refusals(tuple(row["allowed_mime_types"]), settings.recorder_mime_types)
+        problems.extend(f"the Storage API refuses {r}" for r in refused)
     if problems:
         return "misconfigured", "; ".join(problems)
     return "private", f"private, {settings.file_size_limit} bytes, {len(settings.allowed_mime_types)} MIME types"

@@ -23,7 +23,9 @@ Each request first runs the API's scope statement (sql/chat/storage/scope.sql): 
 `request.headers`, `request.method`, `request.path`, `storage.operation` and
 `storage.allow_delete_query = 'true'` (the API deletes through RLS; the delete protection of its
 `prevent-direct-deletes` migration only stops deletes that do not set it). The service role's
-completion keeps the request's headers, so the client address stays visible to triggers.
+completion keeps the request's headers, so the client address stays visible to triggers. What a
+request commits (a remove, an upload's completion) stays in the caller's transaction with the
+request's settings: `reset role` before reading as the verifier.
 
 Not reproduced, because they decide nothing the database enforces: the object bytes, the bucket's
 size limit and MIME list (checked by the server before any SQL: see `mime_allowed`), advisory
