@@ -92,6 +92,35 @@ class View:
 
 
 @dataclass(frozen=True)
+class Relation:
+    """A relation an API could serve; kind is pg_class.relkind (r, p, v, m, f)."""
+
+    schema: str
+    name: str
+    kind: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign key and the index of the referenced table that backs it."""
+
+    schema: str
+    table: str
+    name: str
+    ref_schema: str
+    ref_table: str
+    ref_index: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.schema, self.table, self.name)
+
+
+@dataclass(frozen=True)
 class Facts:
     """Facts the shared catalog does not carry, read by `sql/lint/*.sql` (empty when linting offline)."""
 
@@ -100,6 +129,11 @@ class Facts:
     views: tuple[View, ...] = ()
     extensions: tuple[tuple[str, str], ...] = ()  # (name, schema)
     server_version_num: int = 0
+    relations: tuple[Relation, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+
+    def has_extension(self, name: str) -> bool:
+        return any(ext == name for ext, _ in self.extensions)
 
 
 @dataclass(frozen=True)
@@ -129,6 +163,17 @@ class LintContext:
             for p in self.catalog.policies
             if p.schema not in MANAGED_SCHEMAS or (p.schema, p.table) in POLICY_TABLES
         )
+
+    def may_select(self, schema: str, table: str, role: str, *, any_column: bool = False) -> bool:
+        """True when `role` (directly or through PUBLIC) holds SELECT on the relation; with
+        `any_column`, a column-level SELECT counts too (what pg_graphql's introspection shows)."""
+        return any(g.schema == schema and g.table == table and g.privilege == "select"
+                   and g.grantee in (role, "public") and (any_column or g.column is None)
+                   for g in self.catalog.grants)
+
+    def api_readers(self, schema: str, table: str, *, any_column: bool = False) -> tuple[str, ...]:
+        """Which of anon and authenticated may select from the relation."""
+        return tuple(r for r in API_ROLES if self.may_select(schema, table, r, any_column=any_column))
 
     def table_of(self, schema: str, name: str) -> Table | None:
         return self.catalog.table(schema, name)
