@@ -73,26 +73,20 @@ def execute_script(conn: psycopg.Connection[Any], script: str, *, label: str = "
 
 
 @contextmanager
-def impersonate(
-    conn: psycopg.Connection[Any],
-    role: str,
-    claims: Mapping[str, Any] | None = None,
-    headers: Mapping[str, str] | None = None,
-    *,
-    method: str = "POST",
-    path: str = "/rest/v1/rpc",
-) -> Iterator[psycopg.Connection[Any]]:
+def impersonate(conn: psycopg.Connection[Any], role: str, claims: Mapping[str, Any] | None = None,
+                headers: Mapping[str, str] | None = None, **request: str) -> Iterator[psycopg.Connection[Any]]:
     """Act as PostgREST does for one request, inside a transaction that is always rolled back.
 
     `SET LOCAL ROLE role`, `request.jwt.claims` (and the legacy `request.jwt.claim.*` GUCs the
-    Storage API and older auth helpers read), `request.headers`, `request.method`, `request.path`.
+    Storage API and older auth helpers read), `request.headers`, `request.method`, `request.path`
+    (`method=`, `path=`: see `set_request`).
 
     Example:
         >>> with impersonate(conn, "authenticated", {"sub": uid, "role": "authenticated"}) as c:
         ...     c.execute("select auth.uid()").fetchone()
     """
     with conn.transaction(force_rollback=True):
-        set_request(conn, role, claims, headers, method=method, path=path)
+        set_request(conn, role, claims, headers, **request)
         yield conn
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from samia_schema.catalog.model import Function
-from samia_schema.linter.model import Finding, LintContext
+from samia_schema.linter.model import Finding, LintContext, Rule
 
 TRIGGER_RESULTS = ("trigger", "event_trigger")
 
@@ -40,3 +40,9 @@ def _message(fn: Function, holders: list[str], exposed: bool) -> str:
     else:
         where = f" (callable through /rest/v1/rpc/{fn.name})"
     return f"security definer function executable by {who}{where}"
+
+
+def definer_rule(rule_id: str, level: str, title: str, role: str, *, exposed_only: bool) -> Rule:
+    """The rule reporting `executable_definers(ctx, role, exposed_only=…)`."""
+    return Rule(rule_id, level, title, "security",
+                lambda ctx: executable_definers(ctx, role, exposed_only=exposed_only))

@@ -19,8 +19,7 @@ def visible_in_graphql(ctx: LintContext, role: str) -> Iterator[Finding]:
     reflects the caller's privileges, RLS or not)."""
     if not ctx.facts.has_extension("pg_graphql"):
         return
-    for rel in ctx.facts.relations:
-        if rel.kind in KINDS and rel.schema not in NOT_REFLECTED \
-                and ctx.may_select(rel.schema, rel.name, role, any_column=True):
-            yield Finding(f"{rel.schema}.{rel.name}",
-                          f"{KINDS[rel.kind]} visible in /graphql/v1 introspection to {role} (it may SELECT it)")
+    for schema, name, kind in ctx.facts.relations:
+        if kind in KINDS and schema not in NOT_REFLECTED and ctx.may_select(schema, name, role, any_column=True):
+            yield Finding(f"{schema}.{name}",
+                          f"{KINDS[kind]} visible in /graphql/v1 introspection to {role} (it may SELECT it)")

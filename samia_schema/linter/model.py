@@ -92,35 +92,6 @@ class View:
 
 
 @dataclass(frozen=True)
-class Relation:
-    """A relation an API could serve; kind is pg_class.relkind (r, p, v, m, f)."""
-
-    schema: str
-    name: str
-    kind: str
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.schema, self.name)
-
-
-@dataclass(frozen=True)
-class ForeignKey:
-    """A foreign key and the index of the referenced table that backs it."""
-
-    schema: str
-    table: str
-    name: str
-    ref_schema: str
-    ref_table: str
-    ref_index: str
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.schema, self.table, self.name)
-
-
-@dataclass(frozen=True)
 class Facts:
     """Facts the shared catalog does not carry, read by `sql/lint/*.sql` (empty when linting offline)."""
 
@@ -129,8 +100,9 @@ class Facts:
     views: tuple[View, ...] = ()
     extensions: tuple[tuple[str, str], ...] = ()  # (name, schema)
     server_version_num: int = 0
-    relations: tuple[Relation, ...] = ()
-    foreign_keys: tuple[ForeignKey, ...] = ()
+    relations: tuple[tuple[str, str, str], ...] = ()  # (schema, name, relkind: r p v m f)
+    # (schema.table.constraint, referenced schema, referenced table, the index backing the reference)
+    foreign_keys: tuple[tuple[str, str, str, str], ...] = ()
 
     def has_extension(self, name: str) -> bool:
         return any(ext == name for ext, _ in self.extensions)

@@ -1,22 +1,11 @@
-"""A security definer function anon (or PUBLIC, hence anon) may execute: anyone holding the public key."""
+"""A security definer function anon (or PUBLIC, hence anon) may execute: anyone holding the public key.
+
+Every application schema: a definer helper anon may execute is a hole even when it is not exposed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from samia_schema.linter.definers import definer_rule
 
-from samia_schema.linter.definers import executable_definers
-from samia_schema.linter.model import Finding, LintContext, Rule
-
-
-def check(ctx: LintContext) -> Iterator[Finding]:
-    # every application schema: a definer helper anon may execute is a hole even when not exposed
-    return executable_definers(ctx, "anon", exposed_only=False)
-
-
-RULE = Rule(
-    "anon_security_definer_function_executable",
-    "error",
-    "Security definer function executable by anon or PUBLIC",
-    "security",
-    check,
-)
+RULE = definer_rule("anon_security_definer_function_executable", "error",
+                    "Security definer function executable by anon or PUBLIC", "anon", exposed_only=False)

@@ -10,14 +10,13 @@ AUTH = "auth"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for fk in ctx.facts.foreign_keys:
-        if fk.ref_schema != AUTH or fk.schema == AUTH:
+    for name, ref_schema, ref_table, ref_index in ctx.facts.foreign_keys:
+        if ref_schema != AUTH or name.startswith(f"{AUTH}."):
             continue
-        index = next((i for i in ctx.indexes_on(fk.ref_schema, fk.ref_table) if i.name == fk.ref_index), None)
+        index = next((i for i in ctx.indexes_on(ref_schema, ref_table) if i.name == ref_index), None)
         if index is not None and index.unique and not index.primary:
-            yield Finding(f"{fk.schema}.{fk.table}.{fk.name}",
-                          f"references {fk.ref_schema}.{fk.ref_table} ({', '.join(index.columns)}) through the "
-                          f"unique index {fk.ref_index}, not its primary key")
+            yield Finding(name, f"references {ref_schema}.{ref_table} ({', '.join(index.columns)}) through the "
+                                f"unique index {ref_index}, not its primary key")
 
 
 RULE = Rule("fkey_to_auth_unique", "error", "Foreign key to a unique constraint of the auth schema", "security",

@@ -8,12 +8,12 @@ from samia_schema.linter.model import MANAGED_SCHEMAS, Finding, LintContext, Rul
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for rel in ctx.facts.relations:
-        if rel.kind != "f" or not ctx.exposed(rel.schema) or rel.schema in MANAGED_SCHEMAS:
+    for schema, name, kind in ctx.facts.relations:
+        if kind != "f" or not ctx.exposed(schema) or schema in MANAGED_SCHEMAS:
             continue
-        readers = ctx.api_readers(rel.schema, rel.name)
+        readers = ctx.api_readers(schema, name)
         if readers:
-            yield Finding(f"{rel.schema}.{rel.name}", f"foreign table selectable by {', '.join(readers)} "
+            yield Finding(f"{schema}.{name}", f"foreign table selectable by {', '.join(readers)} "
                           "(RLS does not apply to foreign tables)")
 
 
