@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from samia_schema.linter.model import API_ROLES, MANAGED_SCHEMAS, Finding, LintContext, Rule
 
 # column names (lower case, '-' read as '_') that hold secrets or personal, financial, medical,
-# device or biometric data
+# device or biometric data. Unlike splinter, not the name of a session's id: in most schemas it is a
+# foreign key to a table of sessions, not a secret (a table without RLS is an error of
+# rls_disabled_in_public anyway).
 SENSITIVE = frozenset({
     # credentials
     "password", "passwd", "pwd", "passphrase", "secret", "secret_key", "private_key", "api_key", "apikey",
     "auth_key", "token", "jwt", "access_token", "refresh_token", "oauth_token", "session_token",
-    "bearer_token", "auth_code", "session_id", "session_key", "session_secret", "recovery_code",
+    "bearer_token", "auth_code", "session_key", "session_secret", "recovery_code",
     "backup_code", "verification_code", "otp", "two_factor", "2fa_secret", "2fa_code",
     # identity documents
     "ssn", "social_security", "social_security_number", "driver_license", "drivers_license",
