@@ -108,12 +108,31 @@ begin
 end
 $auth$;
 
--- storage: buckets, objects, the path helpers.
+-- storage: buckets, objects, the path helpers, and what the Storage API's tenant migrations add that
+-- the verifier relies on: the delete protection (migration `prevent-direct-deletes`: a statement-level
+-- BEFORE DELETE trigger on both tables raising 42501 unless storage.allow_delete_query = 'true', which
+-- the API sets in every request transaction), storage.search() (what a list request runs, security
+-- invoker) and storage.operation(). The protection is created with the tables it guards: a database
+-- whose storage tables exist already keeps whatever its Storage API version installed.
 do $storage$
 begin
   if not exists (select 1 from pg_namespace where nspname = 'storage') then
     create schema storage authorization supabase_storage_admin;
     grant usage on schema storage to anon, authenticated, service_role;
+  end if;
+  if to_regprocedure('storage.protect_delete()') is null
+     and (to_regclass('storage.buckets') is null or to_regclass('storage.objects') is null) then
+    create function storage.protect_delete() returns trigger language plpgsql as $fn$
+    begin
+      if coalesce(current_setting('storage.allow_delete_query', true), '') <> 'true' then
+        raise exception 'direct deletes from storage tables are refused: delete through the Storage API, '
+                        'or set storage.allow_delete_query = ''true'' in the transaction'
+          using errcode = '42501';
+      end if;
+      return null;
+    end
+    $fn$;
+    alter function storage.protect_delete() owner to supabase_storage_admin;
   end if;
   if to_regclass('storage.buckets') is null then
     create table storage.buckets (
@@ -132,6 +151,8 @@ begin
     alter table storage.buckets owner to supabase_storage_admin;
     alter table storage.buckets enable row level security;
     grant all on table storage.buckets to anon, authenticated, service_role;
+    create trigger protect_buckets_delete before delete on storage.buckets
+      for each statement execute function storage.protect_delete();
   end if;
   if to_regclass('storage.objects') is null then
     create table storage.objects (
@@ -153,6 +174,8 @@ begin
     alter table storage.objects owner to supabase_storage_admin;
     alter table storage.objects enable row level security;
     grant all on table storage.objects to anon, authenticated, service_role;
+    create trigger protect_objects_delete before delete on storage.objects
+      for each statement execute function storage.protect_delete();
   end if;
   if to_regprocedure('storage.foldername(text)') is null then
     create function storage.foldername(name text) returns text[] language plpgsql immutable as $fn$
@@ -188,6 +211,64 @@ begin
     end
     $fn$;
     alter function storage.extension(text) owner to supabase_storage_admin;
+  end if;
+  if to_regprocedure('storage.operation()') is null then
+    create function storage.operation() returns text language sql stable as $fn$
+      select current_setting('storage.operation', true)
+    $fn$;
+    alter function storage.operation() owner to supabase_storage_admin;
+  end if;
+  -- A list request: the entries one level below `prefix` whose names start with prefix || search
+  -- (case-insensitive), folders (id null) first, then files; `levels` is the level listed (the API
+  -- passes the number of '/'-separated parts of prefix || search); names are that level's segment.
+  -- Security invoker: the caller sees only what its SELECT policies let it see.
+  if not exists (select 1 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                  where n.nspname = 'storage' and p.proname = 'search') then
+    create function storage.search(prefix text, bucketname text, limits integer default 100,
+                                   levels integer default 1, offsets integer default 0,
+                                   search text default '', sortcolumn text default 'name',
+                                   sortorder text default 'asc')
+    returns table (name text, id uuid, updated_at timestamptz, created_at timestamptz,
+                   last_accessed_at timestamptz, metadata jsonb)
+    language sql stable security invoker as $fn$
+      with matching as (
+        select o.id, o.updated_at, o.created_at, o.last_accessed_at, o.metadata,
+               string_to_array(o.name, '/') as parts
+          from storage.objects o
+         where o.bucket_id = bucketname
+           and starts_with(lower(o.name), lower(coalesce(prefix, '') || coalesce(search, '')))
+      ), entries as (
+        select distinct m.parts[levels] as name, null::uuid as id, null::timestamptz as updated_at,
+               null::timestamptz as created_at, null::timestamptz as last_accessed_at, null::jsonb as metadata,
+               true as folder
+          from matching m
+         where array_length(m.parts, 1) > levels
+        union all
+        select m.parts[levels], m.id, m.updated_at, m.created_at, m.last_accessed_at, m.metadata, false
+          from matching m
+         where array_length(m.parts, 1) = levels
+      ), sorting as (
+        select e.*, lower(coalesce(sortorder, 'asc')) <> 'desc' as ascending,
+               case when e.folder then 'name' else lower(coalesce(sortcolumn, 'name')) end as by
+          from entries e
+      )
+      select s.name, s.id, s.updated_at, s.created_at, s.last_accessed_at, s.metadata
+        from sorting s
+       order by s.folder desc,
+                case when s.ascending and s.by = 'updated_at' then s.updated_at end asc,
+                case when not s.ascending and s.by = 'updated_at' then s.updated_at end desc,
+                case when s.ascending and s.by = 'created_at' then s.created_at end asc,
+                case when not s.ascending and s.by = 'created_at' then s.created_at end desc,
+                case when s.ascending and s.by = 'last_accessed_at' then s.last_accessed_at end asc,
+                case when not s.ascending and s.by = 'last_accessed_at' then s.last_accessed_at end desc,
+                case when s.ascending then s.name end asc,
+                case when not s.ascending then s.name end desc
+       limit least(coalesce(limits, 100), 1500) offset coalesce(offsets, 0)
+    $fn$;
+    alter function storage.search(text, text, integer, integer, integer, text, text, text)
+      owner to supabase_storage_admin;
+    grant execute on function storage.search(text, text, integer, integer, integer, text, text, text)
+      to anon, authenticated, service_role;
   end if;
 end
 $storage$;

@@ -543,6 +543,8 @@ def attempt(conn: psycopg.Connection[Any], actor: Actor, write: Write, n: Names)
     """Run one write as the actor (rolled back). Rows: succeeded = no error and >= 1 row; RPC: its value."""
     statement, params = write.statement(n)
     with impersonate(conn, actor.role, actor.claims, HEADERS):
+        if isinstance(write, FileDelete):  # as the Storage API sets it: its delete protection lets RLS decide
+            conn.execute("select set_config('storage.allow_delete_query', 'true', true)")
         try:
             with conn.transaction():
                 cur = conn.execute(statement, params)

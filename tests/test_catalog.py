@@ -120,7 +120,7 @@ def test_functions_acl_search_path_owner(catalog: Catalog, chat_dsn: str) -> Non
 def test_triggers_grants_buckets_publications(catalog: Catalog) -> None:
     trigger = next(t for t in catalog.triggers if t.name == "chat_files_audit_delete")
     assert isinstance(trigger, model.Trigger) and trigger.enabled
-    assert trigger.function == "chat_private.audit_row" and trigger.table == "objects"
+    assert trigger.function == "chat_private.audit_storage_object" and trigger.table == "objects"
     grants = set(catalog.grants)
     assert model.Grant("public", "chat_messages", None, "authenticated", "select") in grants
     assert model.Grant("public", "chat_messages", "content", "authenticated", "update") in grants

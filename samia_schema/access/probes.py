@@ -7,7 +7,7 @@ for a mark before the attempt and for a verdict after.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,10 @@ class AttemptResult:
     succeeded: bool
     detail: str
     audit_problem: str | None = None
+
+
+# one attempt's statements: run inside its savepoint, returns (succeeded, detail)
+Action = Callable[[psycopg.Connection[Any]], tuple[bool, str]]
 
 
 @dataclass
@@ -63,21 +67,39 @@ class Probe:
         `audit` is what the pack's trail expects of a success; a write that did not happen must leave
         no audit row. Everything is rolled back (one savepoint per attempt).
         """
+        def action(conn: psycopg.Connection[Any]) -> tuple[bool, str]:
+            set_request(conn, self.persona.role, self.claims, PROBE_HEADERS)
+            cur = conn.execute(statement, params)
+            affected = cur.rowcount
+            if cur.description is not None:
+                affected = len([r for r in cur.fetchall() if r[0] is not None])
+            succeeded, detail = affected > 0, f"{affected} row(s)"
+            conn.execute("reset role")
+            if succeeded and verify is not None:
+                row = conn.execute(verify, params).fetchone()
+                if not (row and row[0]):
+                    succeeded, detail = False, f"{detail}; effect not as intended"
+            return succeeded, detail
+
+        return self.run(name, action, audit=audit)
+
+    def run(self, name: str, action: Action, *, audit: Any = None) -> AttemptResult:
+        """One attempt made of several statements (e.g. a Storage API request and its completion).
+
+        `action(conn)` runs inside a savepoint that is always rolled back; it sets the role and the
+        request settings itself and returns `(succeeded, detail)`; a database error is a refusal.
+        The trail's verdict is then taken as the verifier's own role.
+
+        Example:
+            >>> p.run("upload", lambda conn: (upload(conn, caller, path) is not None, "uploaded"),
+            ...       audit=AuditExpect("objects", "insert", None))
+        """
         conn = self.conn
         problem: str | None = None
         try:
             with conn.transaction(force_rollback=True):
-                set_request(conn, self.persona.role, self.claims, PROBE_HEADERS)
-                cur = conn.execute(statement, params)
-                affected = cur.rowcount
-                if cur.description is not None:
-                    affected = len([r for r in cur.fetchall() if r[0] is not None])
-                succeeded, detail = affected > 0, f"{affected} row(s)"
+                succeeded, detail = action(conn)
                 conn.execute("reset role")
-                if succeeded and verify is not None:
-                    row = conn.execute(verify, params).fetchone()
-                    if not (row and row[0]):
-                        succeeded, detail = False, f"{detail}; effect not as intended"
                 if self.trail is not None:
                     problem = self.trail.problem(conn, self.mark, succeeded, audit, self.uid)
         except psycopg.Error as exc:  # refused: the savepoint rolled back, and with it any audit row

@@ -222,13 +222,25 @@ def grant_statements(change: Change) -> Staged:
         privilege, _qualified(g.schema, g.table), _role(g.grantee)))))]
 
 
+def _delete_allowed(statement: str) -> str:
+    """`statement` in a DO block that first sets storage.allow_delete_query for its own transaction:
+    the Storage API's delete protection (a statement trigger) refuses deletes without it. One
+    statement, so it works pasted into psql in autocommit mode as well as in a script."""
+    tag = "samia"
+    while f"${tag}$" in statement:  # a dollar-quote tag the statement cannot end
+        tag += "_"
+    quote = sql.SQL("$" + tag + "$")
+    return _text(sql.SQL("do {q} begin perform set_config('storage.allow_delete_query', 'true', true); {s}; end {q}")
+                 .format(q=quote, s=sql.SQL(statement)))
+
+
 def bucket_statements(change: Change) -> Staged:
     want: model.Bucket | None = change.before
     have: model.Bucket | None = change.after
     if want is None:
         assert have is not None
-        return [(BUCKET, Statement(_text(sql.SQL("delete from storage.buckets where id = {}").format(
-            sql.Literal(have.id))), destructive=True, unowned=True))]
+        return [(BUCKET, Statement(_delete_allowed(_text(sql.SQL("delete from storage.buckets where id = {}").format(
+            sql.Literal(have.id)))), destructive=True, unowned=True))]
     mimes = sql.Literal(None if want.allowed_mime_types is None else list(want.allowed_mime_types))
     if have is None:
         statement = sql.SQL(

@@ -142,7 +142,10 @@ def inventory(conn: psycopg.Connection[Any], scope: InventoryScope, database: st
             tables = tuple(TableUsage(t, _row_count(conn, t), len(catalog.policies_on(t.schema, t.name)),
                                       t.key in published) for t in covered)
             policies = tuple(p for p in catalog.policies if (p.schema, p.table) in keys)
-            triggers = tuple(t for t in catalog.triggers if (t.schema, t.table) in keys)
+            # on a platform table, the platform's own triggers (its functions, e.g. storage's delete
+            # protection) are not the project's
+            triggers = tuple(t for t in catalog.triggers if (t.schema, t.table) in keys and not (
+                (t.schema, t.table) in scope.policy_tables and t.function.startswith(f"{t.schema}.")))
             buckets: tuple[BucketUsage, ...] = ()
             if buckets_present and objects_present:
                 usage = {r[0]: (int(r[1]), int(r[2])) for r in _fetch(conn, "bucket_usage")}

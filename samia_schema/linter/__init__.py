@@ -116,9 +116,11 @@ def collect_facts(
             for r in _rows(conn, "views", params)
         )
         extensions = tuple((r[0], r[1]) for r in _rows(conn, "extensions"))
+        relations = tuple((r[0], r[1], r[2]) for r in _rows(conn, "relations", params))
+        foreign_keys = tuple((f"{r[0]}.{r[1]}.{r[2]}", r[3], r[4], r[5]) for r in _rows(conn, "foreign_keys", params))
     except psycopg.Error as exc:
         raise DatabaseError(f"lint: reading the catalog failed: {first_line(exc)}") from exc
-    facts = Facts(frozenset(exposed), operators, views, extensions, int(schemas_row[2]))
+    facts = Facts(frozenset(exposed), operators, views, extensions, int(schemas_row[2]), relations, foreign_keys)
     return facts, schemas
 
 

@@ -24,6 +24,8 @@ from samia_schema.errors import ConfigError
 from samia_schema.linter.model import LEVELS
 
 _KEYS = ("fail_level", "exposed_schemas", "waivers")
+# rule ids that changed to Supabase's advisor names: waivers under the old id keep working
+RENAMED = {"security_definer_executable_by_anon": "anon_security_definer_function_executable"}
 _WAIVER_KEYS = ("rule", "object", "reason")
 
 
@@ -74,6 +76,7 @@ def _waiver(raw: object, where: str, known_rules: frozenset[str]) -> Waiver:
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{where}: {key!r} is required and must be a non-empty string")
         values[key] = value.strip()
+    values["rule"] = RENAMED.get(values["rule"], values["rule"])
     if values["rule"] not in known_rules:
         raise ConfigError(f"{where}: unknown lint rule {values['rule']!r} (see `samia lint --rules`)")
     return Waiver(values["rule"], values["object"], values["reason"])

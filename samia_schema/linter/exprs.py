@@ -7,7 +7,7 @@ is involved.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,6 +16,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from samia_schema.catalog.model import Policy
+from samia_schema.linter.model import Finding
 
 # Operators policy comparisons use, by sqlglot node class.
 COMPARISONS: dict[type[exp.Expr], str] = {
@@ -47,6 +48,20 @@ def policy_trees(policies: Iterable[Policy]) -> Iterator[tuple[Policy, tuple[exp
     for policy in policies:
         trees = tuple(t for t in (parse_expr(policy.using), parse_expr(policy.with_check)) if t is not None)
         yield policy, trees
+
+
+def policy_findings(policies: Iterable[Policy], collect: Callable[[exp.Expr], Iterable[str]],
+                    message: Callable[[str], str]) -> Iterator[Finding]:
+    """One finding per policy whose expressions `collect` names something in (each name once, in order).
+
+    Example:
+        >>> list(policy_findings(ctx.linted_policies(), lambda t: ["x"], "uses {}".format))[0].message
+        'uses x'
+    """
+    for policy, trees in policy_trees(policies):
+        names = dict.fromkeys(name for tree in trees for name in collect(tree))
+        if names:
+            yield Finding(f"{policy.schema}.{policy.table}.{policy.name}", message(", ".join(names)))
 
 
 def strip(node: exp.Expr) -> exp.Expr:

@@ -100,6 +100,12 @@ class Facts:
     views: tuple[View, ...] = ()
     extensions: tuple[tuple[str, str], ...] = ()  # (name, schema)
     server_version_num: int = 0
+    relations: tuple[tuple[str, str, str], ...] = ()  # (schema, name, relkind: r p v m f)
+    # (schema.table.constraint, referenced schema, referenced table, the index backing the reference)
+    foreign_keys: tuple[tuple[str, str, str, str], ...] = ()
+
+    def has_extension(self, name: str) -> bool:
+        return any(ext == name for ext, _ in self.extensions)
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,17 @@ class LintContext:
             for p in self.catalog.policies
             if p.schema not in MANAGED_SCHEMAS or (p.schema, p.table) in POLICY_TABLES
         )
+
+    def may_select(self, schema: str, table: str, role: str, *, any_column: bool = False) -> bool:
+        """True when `role` (directly or through PUBLIC) holds SELECT on the relation; with
+        `any_column`, a column-level SELECT counts too (what pg_graphql's introspection shows)."""
+        return any(g.schema == schema and g.table == table and g.privilege == "select"
+                   and g.grantee in (role, "public") and (any_column or g.column is None)
+                   for g in self.catalog.grants)
+
+    def api_readers(self, schema: str, table: str, *, any_column: bool = False) -> tuple[str, ...]:
+        """Which of anon and authenticated may select from the relation."""
+        return tuple(r for r in API_ROLES if self.may_select(schema, table, r, any_column=any_column))
 
     def table_of(self, schema: str, name: str) -> Table | None:
         return self.catalog.table(schema, name)

@@ -48,6 +48,10 @@ insert into public.chat_messages (session_id, sender_id, content) values
   ('5e550000-0000-4000-8000-000000000002', 'c0000000-0000-4000-8000-000000000003', 'hello b');
 
 -- as client a, the way PostgREST does it ------------------------------------------------------------
+-- the claims both ways: GoTrue's auth.uid()/role() read request.jwt.claim.* first, then
+-- request.jwt.claims; the bare image's older ones read only request.jwt.claim.*
+select set_config('request.jwt.claim.sub', 'a0000000-0000-4000-8000-000000000001', true);
+select set_config('request.jwt.claim.role', 'authenticated', true);
 set local role authenticated;
 select set_config('request.jwt.claims',
   '{"sub": "a0000000-0000-4000-8000-000000000001", "role": "authenticated"}', true);

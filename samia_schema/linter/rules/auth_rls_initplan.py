@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sqlglot import exp
+
 from samia_schema.linter.exprs import (
     Call,
     is_identity_call,
     is_wrapped,
     iter_calls,
-    policy_trees,
+    policy_findings,
     row_independent,
 )
 from samia_schema.linter.model import Finding, LintContext, Rule
@@ -25,18 +27,12 @@ def _candidate(ctx: LintContext, call: Call) -> bool:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for policy, trees in policy_trees(ctx.linted_policies()):
-        calls: list[str] = []
-        for tree in trees:
-            for call in iter_calls(tree):
-                if _candidate(ctx, call) and row_independent(call.node) and not is_wrapped(call.node):
-                    calls.append(f"{call.qualified}()")
-        if calls:
-            names = ", ".join(dict.fromkeys(calls))
-            yield Finding(
-                f"{policy.schema}.{policy.table}.{policy.name}",
-                f"{names} evaluated for every row; wrap as (select ...)",
-            )
+    def unwrapped(tree: exp.Expr) -> Iterator[str]:
+        for call in iter_calls(tree):
+            if _candidate(ctx, call) and row_independent(call.node) and not is_wrapped(call.node):
+                yield f"{call.qualified}()"
+
+    return policy_findings(ctx.linted_policies(), unwrapped, "{} evaluated for every row; wrap as (select ...)".format)
 
 
 RULE = Rule(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from samia_schema.linter.exprs import iter_calls, policy_trees
+from samia_schema.linter.exprs import iter_calls, policy_findings
 from samia_schema.linter.model import Finding, LintContext, Rule
 
 _NAMES = ("user_metadata", "raw_user_meta_data")
@@ -24,22 +24,14 @@ def _direct(tree: exp.Expr) -> bool:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    for policy, trees in policy_trees(ctx.linted_policies()):
-        reasons: list[str] = []
-        for tree in trees:
-            if _direct(tree):
-                reasons.append("the policy expression")
-            for call in iter_calls(tree):
-                if call.schema and any(
-                    _SOURCE.search(f.source) for f in ctx.functions_named(call.schema, call.name)
-                ):
-                    reasons.append(f"helper {call.qualified}()")
-        if reasons:
-            where = ", ".join(dict.fromkeys(reasons))
-            yield Finding(
-                f"{policy.schema}.{policy.table}.{policy.name}",
-                f"authorises on user_metadata (user-editable) via {where}",
-            )
+    def reasons(tree: exp.Expr) -> Iterator[str]:
+        if _direct(tree):
+            yield "the policy expression"
+        for call in iter_calls(tree):
+            if call.schema and any(_SOURCE.search(f.source) for f in ctx.functions_named(call.schema, call.name)):
+                yield f"helper {call.qualified}()"
+
+    return policy_findings(ctx.linted_policies(), reasons, "authorises on user_metadata (user-editable) via {}".format)
 
 
 RULE = Rule("rls_references_user_metadata", "error", "Policy authorises on user_metadata", "security", check)

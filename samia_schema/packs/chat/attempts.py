@@ -14,7 +14,7 @@ from psycopg import sql
 
 from ...access.probes import AttemptResult, Probe
 from ...access.vocabulary import WriteProbe, levels
-from . import hardening
+from . import hardening, storage_api
 from .trail import AuditExpect
 from .world import World, foreign_session, home_session, max_audit_id, other_user, own_session, table
 
@@ -170,80 +170,7 @@ def mark_read(p: Probe) -> list[AttemptResult]:
     return results
 
 
-# --- chat-files (storage.objects rows as the Storage API writes them) ---------------------------
-def _object(p: Probe, session: uuid.UUID, owner: uuid.UUID | None) -> uuid.UUID | None:
-    prefix = f"{session}/{owner}/"
-    world: World = p.world
-    for o in world.chat_objects(p.settings.bucket):
-        if o.name.startswith(prefix):
-            return o.id
-    return None
-
-
-def file_insert(p: Probe) -> list[AttemptResult]:
-    # upload = INSERT
-    stmt = sql.SQL("insert into storage.objects (id, bucket_id, name, owner, owner_id, metadata) values "
-                   "(%(id)s, %(bucket)s, %(name)s, %(me)s, %(me_text)s, "
-                   "jsonb_build_object('mimetype', 'text/plain'))")
-    home, a = home_session(p), other_user(p, "other_a")
-    cases: dict[str, str] = {}
-    own, closed = own_session(p), own_session(p, "closed")
-    if p.uid:
-        if own:
-            cases["self_folder"] = f"{own.id}/{p.uid}/probe.txt"
-        if closed:
-            cases["closed_session"] = f"{closed.id}/{p.uid}/probe.txt"
-        cases["foreign_session"] = f"{foreign_session(p).id}/{p.uid}/probe.txt"
-    cases["other_user_folder"] = f"{home.id}/{a}/probe.txt"
-    cases["malformed_path"] = f"{home.id}/probe.txt"
-    results = []
-    for name, path in cases.items():
-        new = _new_id()
-        results.append(p.attempt(name, stmt, {"id": new, "bucket": p.settings.bucket, "name": path, "me": p.uid,
-                                  "me_text": str(p.uid) if p.uid else None},
-                                 audit=AuditExpect("objects", "insert", new)))
-    return results
-
-
-def file_update(p: Probe) -> list[AttemptResult]:
-    # move / rename = UPDATE + SELECT
-    stmt = sql.SQL("update storage.objects set name = %(name)s where id = %(id)s and bucket_id = %(bucket)s"
-                   " returning id")
-    results = []
-
-    def run(name: str, target: uuid.UUID | None, new_name: str) -> None:
-        if target is not None:
-            results.append(p.attempt(name, stmt, {"id": target, "name": new_name, "bucket": p.settings.bucket},
-                                     audit=AuditExpect("objects", "update", str(target))))
-
-    own, a = own_session(p), other_user(p, "other_a")
-    if own and p.uid:
-        mine = _object(p, own.id, p.uid)
-        run("own_rename", mine, f"{own.id}/{p.uid}/renamed.txt")
-        run("move_to_foreign_session", mine, f"{foreign_session(p).id}/{p.uid}/moved.txt")
-        run("move_to_other_user_folder", mine, f"{own.id}/{a}/moved.txt")
-    home = home_session(p)
-    run("others_object", _object(p, home.id, a), f"{home.id}/{a}/renamed.txt")
-    return results
-
-
-def file_delete(p: Probe) -> list[AttemptResult]:
-    # remove = DELETE + SELECT
-    stmt = sql.SQL("delete from storage.objects where id = %(id)s and bucket_id = %(bucket)s returning id")
-    results = []
-
-    def run(name: str, target: uuid.UUID | None) -> None:
-        if target is not None:
-            results.append(p.attempt(name, stmt, {"id": target, "bucket": p.settings.bucket},
-                                     audit=AuditExpect("objects", "delete", str(target))))
-
-    own = own_session(p)
-    if own and p.uid:
-        run("own_object", _object(p, own.id, p.uid))
-    run("others_object_in_my_session", _object(p, home_session(p).id, other_user(p, "other_a")))
-    foreign = foreign_session(p)
-    run("foreign_object", _object(p, foreign.id, other_user(p, "other_b")))
-    return results
+# --- chat-files: requests to the Storage API (storage_api.py) ---------------------------------
 
 
 # --- audit log and monitoring -----------------------------------------------------------------
@@ -320,17 +247,7 @@ WRITE_PROBES: dict[tuple[str, str], WriteProbe] = {
     ("chat_messages", "delete"): WriteProbe(message_delete, levels(
         deny=(), all=("own", "foreign"), bypass=("own", "foreign"))),
     ("chat_messages", "mark_read"): WriteProbe(mark_read, levels(deny=(), own=("own_session",))),
-    ("chat_files", "insert"): WriteProbe(file_insert, levels(
-        deny=(), self=("self_folder",),
-        all=("self_folder", "closed_session", "foreign_session", "other_user_folder"),
-        bypass=("self_folder", "closed_session", "foreign_session", "other_user_folder", "malformed_path"))),
-    ("chat_files", "update"): WriteProbe(file_update, levels(
-        deny=(), self=("own_rename",),
-        all=("own_rename", "move_to_foreign_session", "move_to_other_user_folder", "others_object"),
-        bypass=("own_rename", "move_to_foreign_session", "move_to_other_user_folder", "others_object"))),
-    ("chat_files", "delete"): WriteProbe(file_delete, levels(
-        deny=(), self=("own_object",), all=("own_object", "others_object_in_my_session", "foreign_object"),
-        bypass=("own_object", "others_object_in_my_session", "foreign_object"))),
+    **{("chat_files", op): probe for op, probe in storage_api.WRITES.items()},
     ("chat_audit_logs", "insert"): WriteProbe(_audit_writes("insert"), levels(deny=(), bypass=("insert",))),
     ("chat_audit_logs", "update"): WriteProbe(_audit_writes("update"), levels(deny=(), bypass=("update",))),
     ("chat_audit_logs", "delete"): WriteProbe(_audit_writes("delete"), levels(deny=(), bypass=("delete",))),

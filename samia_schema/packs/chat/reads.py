@@ -12,7 +12,8 @@ from ...access.probes import Probe
 from ...access.reads import surface_level
 from ...access.vocabulary import ReadTarget
 from ...resources import static_sql
-from .world import OTHER_BUCKET, table
+from .settings import recorder_refusals
+from .world import table
 
 
 def sessions(p: Probe) -> ReadTarget:
@@ -25,22 +26,6 @@ def messages(p: Probe) -> ReadTarget:
     own = p.world.messages_in(p.world.own_sessions(p.uid))
     return ReadTarget(sql.SQL("select id from {}").format(table(p, "chat_messages")),
                       frozenset(m.id for m in p.world.messages), frozenset(m.id for m in own))
-
-
-def _objects(p: Probe, bucket: str, with_own: bool) -> ReadTarget:
-    objects = [o for o in p.world.objects if o.bucket == bucket]
-    folders = {str(s.id) for s in p.world.own_sessions(p.uid)}
-    own = frozenset(o.id for o in objects if o.session_folder in folders) if with_own else frozenset()
-    return ReadTarget(sql.SQL("select id from storage.objects where bucket_id = {}").format(sql.Literal(bucket)),
-                      frozenset(o.id for o in objects), own)
-
-
-def chat_files(p: Probe) -> ReadTarget:
-    return _objects(p, p.settings.bucket, with_own=True)
-
-
-def other_buckets(p: Probe) -> ReadTarget:
-    return _objects(p, OTHER_BUCKET, with_own=False)
 
 
 def whole_table(name: str) -> Callable[[Probe], ReadTarget]:
@@ -73,6 +58,9 @@ def bucket_settings(p: Probe, matrix: Matrix) -> tuple[str, str]:
         problems.append(f"file_size_limit {row['file_size_limit']} != {settings.file_size_limit}")
     if sorted(row["allowed_mime_types"] or []) != sorted(settings.allowed_mime_types):
         problems.append(f"allowed_mime_types {row['allowed_mime_types']} differ from the configuration")
+    if row["allowed_mime_types"]:  # an empty list accepts everything
+        refused = recorder_refusals(tuple(row["allowed_mime_types"]), settings.recorder_mime_types)
+        problems.extend(f"the Storage API refuses {r}" for r in refused)
     if problems:
         return "misconfigured", "; ".join(problems)
     return "private", f"private, {settings.file_size_limit} bytes, {len(settings.allowed_mime_types)} MIME types"

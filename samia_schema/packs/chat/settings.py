@@ -187,10 +187,31 @@ def coerce(key: str, value: object, where: str) -> object:
     raise ConfigError(f"{where}: unknown setting {key!r}")
 
 
+def recorder_refusals(allowed: tuple[str, ...], recorded: tuple[str, ...]) -> tuple[str, ...]:
+    """Why the Storage API would refuse the app's recordings with the bucket list `allowed`.
+
+    The API compares the whole content type (`type/subtype;parameters`) with each entry or a
+    `type/*` wildcard; a raw upload sends the recorder's type as is, a multipart upload's file part
+    arrives without its parameters, so each recorder type must pass in both forms.
+
+    Example:
+        >>> recorder_refusals(("audio/webm",), ("audio/webm;codecs=opus",))
+        ("a raw upload of 'audio/webm;codecs=opus' (the list needs 'audio/webm;codecs=opus' or 'audio/*')",)
+    """
+    from .storage_api import mime_allowed, upload_content_types
+
+    refusals = []
+    for mime in recorded:
+        for form, sent in upload_content_types(mime).items():
+            if not mime_allowed(allowed, sent):
+                kind = sent.split("/", 1)[0]
+                refusals.append(f"a {form} upload of {mime!r} (the list needs {sent!r} or '{kind}/*')")
+    return tuple(dict.fromkeys(refusals))
+
+
 def check(settings: ChatSettings) -> None:
-    """The recorder's MIME types must be accepted by the bucket list."""
-    for mime in settings.recorder_mime_types:
-        if not mime_accepts(settings.allowed_mime_types, mime):
-            raise ConfigError(
-                f"{settings.source}: samia.allowed_mime_types does not accept {mime!r}, which the app records"
-            )
+    """The bucket list must let the Storage API accept the recorder's MIME types, raw and multipart."""
+    refusals = recorder_refusals(settings.allowed_mime_types, settings.recorder_mime_types)
+    if refusals:
+        raise ConfigError(f"{settings.source}: samia.allowed_mime_types: the Storage API would refuse "
+                          f"{refusals[0]}, which the app records")

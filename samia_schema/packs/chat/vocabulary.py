@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...access.vocabulary import CheckProbe, Operation, ReadProbe, Vocabulary
-from . import hardening, reads, realtime
+from . import hardening, reads, realtime, storage_api
 from .attempts import WRITE_PROBES
 
 
@@ -15,7 +15,7 @@ VOCABULARY: Vocabulary = {
     "chat_sessions": {"select": ReadProbe(reads.sessions), **_writes("chat_sessions")},
     "chat_messages": {"select": ReadProbe(reads.messages), **_writes("chat_messages"),
                       "bulk_write": CheckProbe(hardening.bulk_write, ("bounded", "per_row", "uncapped"))},
-    "chat_files": {"select": ReadProbe(reads.chat_files), **_writes("chat_files")},
+    "chat_files": {**storage_api.READS, **_writes("chat_files")},
     "chat_audit_logs": {"select": ReadProbe(reads.whole_table("chat_audit_logs"), ("none", "all")),
                         **_writes("chat_audit_logs"),
                         "client_ip": CheckProbe(hardening.client_ip, ("trusted", "spoofable", "lossy", "wrong"))},
@@ -23,7 +23,7 @@ VOCABULARY: Vocabulary = {
                         **_writes("chat_monitoring")},
     "rpc": {**_writes("rpc"),
             "surface": CheckProbe(reads.rpc_surface, ("none", "declared"), lambda p: p.persona.role)},
-    "other_buckets": {"select": ReadProbe(reads.other_buckets, ("none", "all"))},
+    "other_buckets": storage_api.OTHER_BUCKETS,
     "bucket": {"settings": CheckProbe(reads.bucket_settings, ("private", "public"))},
     "realtime": realtime.OPERATIONS,
 }

@@ -1,0 +1,16 @@
+"""With pg_graphql installed, anon can see a table, view or foreign table in the GraphQL schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from samia_schema.linter.graphql import visible_in_graphql
+from samia_schema.linter.model import Finding, LintContext, Rule
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    return visible_in_graphql(ctx, "anon")
+
+
+RULE = Rule("pg_graphql_anon_table_exposed", "warn", "Object visible in the GraphQL schema without signing in",
+            "security", check)
