@@ -14,10 +14,9 @@ from .output import echo, handled, show
 
 
 @handled
+@opt.shared()
 def apply_command(
-    config: opt.ConfigOption = None,
-    pack: opt.PackOption = None,
-    db: opt.DbOption = None,
+    common: opt.Common,
     embedded: Annotated[bool, typer.Option(
         "--embedded", help="Apply to a throwaway embedded Postgres instead of --db (no server needed).")] = False,
     dry_run: Annotated[bool, typer.Option(
@@ -27,13 +26,11 @@ def apply_command(
         help="Apply units that drop tables, columns or data (refused otherwise, exit 3).")] = False,
     bootstrap: Annotated[bool, typer.Option(
         "--bootstrap/--no-bootstrap", help="Create the Supabase parts missing on plain Postgres first.")] = True,
-    fmt: opt.FormatOption = opt.TableOrJson.table,
-    as_json: opt.JsonOption = False,
 ) -> None:
     """Apply pending units in one transaction. Exit 2 config, 3 destructive refused, 4 database, 5 drift."""
-    report = api.apply(opt.workspace(config, pack), db, embedded=embedded, dry_run=dry_run,
+    report = api.apply(common.workspace(), common.db, embedded=embedded, dry_run=dry_run,
                        allow_destructive=allow_destructive, bootstrap=bootstrap)
-    if opt.output_format(fmt, as_json) == "json":
+    if common.format == "json":
         echo(json.dumps(apply_json(report), indent=2))
     else:
         show(apply_view(report))

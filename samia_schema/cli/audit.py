@@ -11,16 +11,13 @@ from .output import echo, handled, show
 
 
 @handled
+@opt.shared()
 def audit_command(
-    config: opt.ConfigOption = None,
-    pack: opt.PackOption = None,
-    db: opt.DbOption = None,
-    fmt: opt.FormatOption = opt.TableOrJson.table,
-    as_json: opt.JsonOption = False,
+    common: opt.Common,
 ) -> None:
     """Inventory tables, rows, RLS, policies, indexes, functions, triggers, buckets, realtime, ledger."""
-    report = api.audit(opt.workspace(config, pack), db)
-    if opt.output_format(fmt, as_json) == "json":
+    report = api.audit(common.workspace(), common.db)
+    if common.format == "json":
         echo(json.dumps(report.to_json(), indent=2, default=str))
     else:
         show(audit_view(report))

@@ -17,10 +17,9 @@ from .output import console, echo, handled
 
 
 @handled
+@opt.shared()
 def consolidate_command(
-    config: opt.ConfigOption = None,
-    pack: opt.PackOption = None,
-    db: opt.DbOption = None,
+    common: opt.Common,
     backup_dir: Annotated[Path | None, typer.Option(
         "--backup", metavar="DIR", help="Where the backup goes (a new or empty directory); required unless --dry-run.",
         show_default=False)] = None,
@@ -34,14 +33,12 @@ def consolidate_command(
     )] = False,
     no_prove: Annotated[bool, typer.Option(
         "--no-verify", help="Skip samia verify and the owned diff at the end.")] = False,
-    fmt: opt.FormatOption = opt.TableOrJson.table,
-    as_json: opt.JsonOption = False,
 ) -> None:
     """Consolidate a legacy database into the templates. Exit 0 proven, 1 not proven (verify, diff or a row
     unaccounted for), 2 config, 3 refused (unknown state, nothing changed), 4 database."""
-    ws = opt.workspace(config, pack)
+    ws = common.workspace()
     storage = StorageOptions(*opt.storage(ws, storage_url, service_key), skip=skip_storage)
-    chosen = opt.output_format(fmt, as_json)
+    chosen = common.format
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console(stderr=True), transient=True, disable=chosen != "table") as bar:
         task = bar.add_task("consolidate", total=None)
@@ -49,7 +46,7 @@ def consolidate_command(
         def progress(step: str, done: int, total: int | None) -> None:
             bar.update(task, description=step, completed=done, total=total)
 
-        report = api.consolidate(ws, db, backup_dir=backup_dir, dry_run=dry_run, storage=storage,
+        report = api.consolidate(ws, common.db, backup_dir=backup_dir, dry_run=dry_run, storage=storage,
                                  prove=not no_prove, progress=progress)
     text, payload = report_markdown(report), report_json(report)
     if backup_dir is not None and backup_dir.is_dir():

@@ -14,10 +14,9 @@ from .output import echo, handled, show
 
 
 @handled
+@opt.shared()
 def diff_command(
-    config: opt.ConfigOption = None,
-    pack: opt.PackOption = None,
-    db: opt.DbOption = None,
+    common: opt.Common,
     against: Annotated[str | None, typer.Option(
         "--against", metavar="URL", help="Compare with this database instead of the templates.",
         show_default=False)] = None,
@@ -33,14 +32,12 @@ def diff_command(
     allow_destructive: Annotated[bool, typer.Option(
         "--allow-destructive",
         help="Let reconcile SQL drop tables, columns, functions or buckets the templates do not own.")] = False,
-    fmt: opt.FormatOption = opt.TableOrJson.table,
-    as_json: opt.JsonOption = False,
 ) -> None:
     """Compare a live database with the templates or another database. Exit 0 same, 1 differs."""
-    report = api.diff(opt.workspace(config, pack), db, against=against, shadow=shadow, schemas=tuple(schema or ()),
+    report = api.diff(common.workspace(), common.db, against=against, shadow=shadow, schemas=tuple(schema or ()),
                       tables=tuple(table or ()), sql=as_sql, all_objects=all_objects,
                       allow_destructive=allow_destructive)
-    if opt.output_format(fmt, as_json) == "json":
+    if common.format == "json":
         echo(json.dumps(diff_json(report), indent=2))
     elif as_sql:
         typer.echo(diff_sql(report), nl=False)

@@ -15,25 +15,22 @@ from .output import echo, handled, show
 
 
 @handled
+@opt.shared(formats=opt.LintFormat)
 def lint_command(
-    config: opt.ConfigOption = None,
-    pack: opt.PackOption = None,
-    db: opt.DbOption = None,
+    common: opt.Common,
     templates: Annotated[bool, typer.Option(
         "--templates", help="Lint the rendered templates, applied to a throwaway embedded Postgres.")] = False,
-    fmt: Annotated[opt.LintFormat, typer.Option("--format", "-f", help="Output format.")] = opt.LintFormat.table,
-    as_json_flag: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     fail_level: Annotated[opt.FailLevel | None, typer.Option(
         "--fail-level", help="Exit 1 when a finding at or above this level remains (default: samia.lint.fail_level, "
                              "else error).", show_default=False)] = None,
     list_rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
 ) -> None:
     """Lint RLS, policies, functions, indexes and buckets. Exit 1 on findings at the fail level."""
-    chosen = opt.output_format(fmt, as_json_flag)
+    chosen = common.format
     if list_rules:
         show(rules_view(RULES)) if chosen == "table" else echo(json.dumps(rules_json(RULES), indent=2))
         return
-    report = api.lint(opt.workspace(config, pack), db, templates=templates,
+    report = api.lint(common.workspace(), common.db, templates=templates,
                       fail_level=fail_level.value if fail_level else None)
     if chosen == "json":
         echo(json.dumps(as_json(report.violations, report.failing, report.fail_level, report.target), indent=2))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -70,3 +74,51 @@ def storage(ws: Workspace, url: str | None, key: str | None) -> tuple[str | None
 def workspace(config: Path | None, pack: str | None, *, matrix: Path | None = None) -> Workspace:
     """The workspace of a command's --config / --pack (flag > environment > file > default)."""
     return load_workspace(config, pack=pack, matrix=matrix)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Common:
+    """The options every command shares, parsed: the config file, pack, database URL, output format."""
+
+    config: Path | None
+    pack: str | None
+    db: str | None
+    format: str
+
+    def workspace(self, *, matrix: Path | None = None) -> Workspace:
+        return workspace(self.config, self.pack, matrix=matrix)
+
+
+def shared(*, formats: type[StrEnum] = TableOrJson, db: bool = True) -> Callable[[F], F]:
+    """Give a command the shared options, declared here once: `--config`, `--pack`, `--db` (unless
+    `db=False`), `--format` (one of `formats`) and `--json`. The command takes `common: Common`.
+
+    Example:
+        >>> @shared()
+        ... def audit_command(common: Common) -> None: ...
+    """
+    def decorate(func: F) -> F:
+        own = [p for p in inspect.signature(func, eval_str=True).parameters.values() if p.name != "common"]
+        fmt_option = Annotated[formats, typer.Option("--format", "-f", help="Output format.")]  # type: ignore[valid-type]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        first = [inspect.Parameter("config", keyword, default=None, annotation=ConfigOption),
+                 inspect.Parameter("pack", keyword, default=None, annotation=PackOption)]
+        if db:
+            first.append(inspect.Parameter("db", keyword, default=None, annotation=DbOption))
+        last = [inspect.Parameter("fmt", keyword, default=next(iter(formats)), annotation=fmt_option),
+                inspect.Parameter("as_json", keyword, default=False, annotation=JsonOption)]
+
+        @functools.wraps(func)
+        def wrapper(**kwargs: Any) -> Any:
+            common = Common(kwargs.pop("config"), kwargs.pop("pack"), kwargs.pop("db", None),
+                            output_format(kwargs.pop("fmt"), kwargs.pop("as_json")))
+            return func(common=common, **kwargs)
+
+        params = [p.replace(kind=keyword) for p in own]
+        wrapper.__signature__ = inspect.Signature([*first, *params, *last])  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -14,20 +14,17 @@ from .output import echo, handled, show
 
 
 @handled
+@opt.shared()
 def plan_command(
-    config: opt.ConfigOption = None,
-    pack: opt.PackOption = None,
-    db: opt.DbOption = None,
+    common: opt.Common,
     drift: Annotated[bool, typer.Option(
         "--drift/--no-drift",
         help="Also diff applied objects against the templates (builds a shadow database).")] = True,
     shadow: opt.ShadowOption = None,
-    fmt: opt.FormatOption = opt.TableOrJson.table,
-    as_json: opt.JsonOption = False,
 ) -> None:
     """Show what apply would run. Exit 0: nothing to do; 1: pending units or live drift."""
-    report = api.plan(opt.workspace(config, pack), db, drift=drift, shadow=shadow)
-    if opt.output_format(fmt, as_json) == "json":
+    report = api.plan(common.workspace(), common.db, drift=drift, shadow=shadow)
+    if common.format == "json":
         echo(json.dumps(plan_json(report), indent=2, default=str))
     else:
         show(plan_view(report))

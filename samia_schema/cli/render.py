@@ -15,20 +15,18 @@ from .output import echo, handled, show
 
 
 @handled
+@opt.shared(db=False)
 def render_command(
-    config: opt.ConfigOption = None,
-    pack: opt.PackOption = None,
+    common: opt.Common,
     out_dir: Annotated[Path | None, typer.Option("--out", metavar="DIR", help="Write one .sql file per unit here.",
                                                  show_default=False)] = None,
     supabase: Annotated[bool, typer.Option(
         "--supabase", help="Write supabase/migrations/<timestamp>_samia_<unit>.sql for every changed unit "
                            "(and rewrite its older files to the same rendering).")] = False,
-    fmt: opt.FormatOption = opt.TableOrJson.table,
-    as_json: opt.JsonOption = False,
 ) -> None:
     """Render the templates (no database needed). Prints the SQL unless --out, --supabase or --json."""
-    result = api.render(opt.workspace(config, pack), out_dir=out_dir, supabase=supabase)
-    if opt.output_format(fmt, as_json) == "json":
+    result = api.render(common.workspace(), out_dir=out_dir, supabase=supabase)
+    if common.format == "json":
         echo(json.dumps(render_json(result), indent=2))
     elif out_dir is None and not supabase:
         typer.echo(result.plan.sql, nl=False)

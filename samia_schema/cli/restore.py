@@ -16,24 +16,21 @@ from .output import echo, handled
 
 
 @handled
+@opt.shared()
 def restore_command(
+    common: opt.Common,
     backup_dir: Annotated[Path, typer.Option(
         "--from", metavar="DIR", help="The backup directory (with manifest.json).")],
-    config: opt.ConfigOption = None,
-    pack: opt.PackOption = None,
-    db: opt.DbOption = None,
     shadow: opt.ShadowOption = None,
     storage_url: opt.StorageUrlOption = None,
     service_key: opt.ServiceKeyOption = None,
     skip_storage: Annotated[bool, typer.Option(
         "--skip-storage", help="Restore the database only, even when objects were moved.")] = False,
-    fmt: opt.FormatOption = opt.TableOrJson.table,
-    as_json: opt.JsonOption = False,
 ) -> None:
     """Restore the tables of a backup in one transaction; every checksum must equal the manifest's.
     Exit 0 restored, 2 config, 4 database (rolled back: nothing changed)."""
-    ws = opt.workspace(config, pack)
+    ws = common.workspace()
     storage = StorageOptions(*opt.storage(ws, storage_url, service_key), skip=skip_storage)
-    report = api.restore(ws, db, backup_dir=backup_dir, storage=storage, shadow=shadow)
-    echo(json.dumps(restore_json(report), indent=2) if opt.output_format(fmt, as_json) == "json"
+    report = api.restore(ws, common.db, backup_dir=backup_dir, storage=storage, shadow=shadow)
+    echo(json.dumps(restore_json(report), indent=2) if common.format == "json"
          else restore_markdown(report))

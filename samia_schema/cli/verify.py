@@ -17,15 +17,12 @@ from .output import console, echo, handled, show
 
 
 @handled
+@opt.shared(formats=opt.VerifyFormat)
 def verify_command(
-    config: opt.ConfigOption = None,
-    pack: opt.PackOption = None,
-    db: opt.DbOption = None,
+    common: opt.Common,
     matrix_path: Annotated[Path | None, typer.Option(
         "--matrix", "-m", metavar="FILE", show_default=False,
         help="Matrix spec (TOML). Default: samia.matrix in the config, else the pack's bundled matrix.")] = None,
-    fmt: Annotated[opt.VerifyFormat, typer.Option("--format", "-f", help="Output format.")] = opt.VerifyFormat.table,
-    as_json: opt.JsonOption = False,
     self_test: Annotated[bool, typer.Option(
         "--self-test", help="Also plant each known sabotage (rolled back); every one must be caught.")] = False,
     junit_out: Annotated[Path | None, typer.Option(
@@ -36,8 +33,8 @@ def verify_command(
     """Impersonate every persona as PostgREST does and prove the matrix. Without --db: an embedded
     Postgres, bootstrapped, with the schema applied. Exit 0 all hold; 1 a mismatch or an uncaught
     sabotage; 2 bad spec; 4 database."""
-    ws = opt.workspace(config, pack, matrix=matrix_path)
-    chosen = opt.output_format(fmt, as_json)
+    ws = common.workspace(matrix=matrix_path)
+    chosen = common.format
     if list_vocabulary:
         show(vocabulary_table(ws.pack.vocabulary()))
         return
@@ -47,7 +44,7 @@ def verify_command(
                   console=console(stderr=True), transient=True, disable=quiet) as bar:
         cells = bar.add_task("probing", total=len(matrix.expectations))
         planted = bar.add_task("self-test", total=len(sabotages(ws.pack.sabotage_dir())), visible=self_test)
-        result = api.verify(ws, db, matrix=matrix, self_test=self_test,
+        result = api.verify(ws, common.db, matrix=matrix, self_test=self_test,
                             progress=lambda _e: bar.advance(cells), sabotage_progress=lambda _n: bar.advance(planted))
     if junit_out is not None:
         junit_out.write_text(to_junit(result.report), encoding="utf-8")
