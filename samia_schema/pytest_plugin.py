@@ -37,6 +37,21 @@ def samia_server() -> Iterator[Server]:
         yield server
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist, a worker tells the controller which backend it ran on."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["samia_backends"] = list(_BACKENDS_USED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """(xdist controller) collect the workers' backends for the summary line."""
+    for backend in getattr(node, "workeroutput", {}).get("samia_backends", []):
+        if backend not in _BACKENDS_USED:
+            _BACKENDS_USED.append(backend)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say which Postgres backend the suite ran on."""
     if _BACKENDS_USED:
