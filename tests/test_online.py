@@ -345,3 +345,43 @@ def test_migration_files_get_their_rows_only_after_the_online_steps(chat_dsn: st
         assert "error" not in out, out.get("error")
         assert conn.execute("select name from supabase_migrations.schema_migrations where version = %s",
                             (newest.version,)).fetchone() == ("samia_030_indexes",)
+
+
+def _project(tmp_path: Path, extra: str) -> Path:
+    """A samia.toml like the repository's, with a user 030_indexes template (the pack's + `extra`)."""
+    from support import REPO
+
+    config = tmp_path / "samia.toml"
+    text = (REPO / "samia.toml").read_text().replace('migrations_dir = "supabase/migrations"',
+                                                     'migrations_dir = "no-migrations"')
+    config.write_text(text.replace("[samia]\n", '[samia]\ntemplates = ["@pack", "templates"]\n', 1))
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "030_indexes.sql.j2").write_text(
+        (REPO / "templates" / "030_indexes.sql.j2").read_text() + extra)
+    return config
+
+
+def test_cli_plan_and_dry_run_show_each_online_step_and_its_hazard(chat_dsn: str, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from samia_schema.cli import app
+
+    config = str(_project(tmp_path, NEW_INDEX))
+    run = CliRunner().invoke
+    shown = run(app, ["plan", "--db", chat_dsn, "--no-drift", "-c", config])
+    assert shown.exit_code == 1, shown.output
+    assert "create index concurrently chat_messages_test_idx on chat_messages" in shown.stdout
+    assert "SHARE UPDATE EXCLUSIVE on chat_messages" in shown.stdout and "INDEX_BUILD" in shown.stdout
+    data = json.loads(run(app, ["plan", "--db", chat_dsn, "--no-drift", "-c", config, "--json"]).stdout)
+    assert [(s["kind"], s["target"], s["lock"]) for s in data["online"]["steps"]] == [
+        ("index_build", "public.chat_messages_test_idx", "SHARE UPDATE EXCLUSIVE")]
+    dry = run(app, ["apply", "--db", chat_dsn, "-c", config, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would apply 1 unit(s)" in dry.stdout and "would run" in dry.stdout
+    done = run(app, ["apply", "--db", chat_dsn, "-c", config, "--json"])
+    assert done.exit_code == 0, done.output
+    assert [(s["target"], s["outcome"]) for s in json.loads(done.stdout)["steps"]] == [
+        ("public.chat_messages_test_idx", "done")]
+    assert run(app, ["plan", "--db", chat_dsn, "--no-drift", "-c", config]).exit_code == 0

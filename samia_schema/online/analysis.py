@@ -26,6 +26,7 @@ VOLATILE_FUNCTIONS = frozenset({
     "gen_random_bytes", "setseed",
 })
 SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
+REWRITES = frozenset({"volatile_default", "type_change", "rewrite"})
 _COLUMN_CLAUSE_END = frozenset({"not", "null", "check", "references", "constraint", "primary", "unique",
                                 "generated", "collate", "default"})
 
@@ -320,6 +321,8 @@ def _alter_table(t: Sequence[Token]) -> Analysis | None:
     structural = False
     for piece in pieces:
         action_locks, action_causes, changes = _alter_action(piece, table)
+        if set(action_causes) & REWRITES:  # a rewrite rebuilds the indexes too
+            action_locks = [*action_locks, Lock("SHARE", table.text)]
         locks += action_locks
         causes += action_causes
         structural = structural or changes
@@ -356,7 +359,7 @@ def _drops_and_locks(t: Sequence[Token]) -> Analysis | None:
                         (hazard("deletes_data"),))
     if t[0].is_("truncate"):
         names = _names_after(t, skip(t, 1, "table"))
-        return Analysis("truncate", tuple(Lock("ACCESS EXCLUSIVE", n.text) for n in names),
+        return Analysis("truncate", tuple(Lock(mode, n.text) for n in names for mode in ("ACCESS EXCLUSIVE", "SHARE")),
                         (hazard("deletes_data"),))
     if t[0].is_("lock"):
         i = skip(t, 1, "table")

@@ -191,6 +191,8 @@ class _Planner:
                 wanted.add(a.index.table.text)
             if a.constraint:
                 wanted.add(a.constraint.table.text)
+            if a.creates:
+                wanted.add(a.creates.text)
         self.live = resolve(conn, wanted)
         self.created = {s.analysis.creates.text for s in statements
                         if s.analysis.creates and not self._exists(s.analysis.creates.text)}
@@ -221,6 +223,8 @@ class _Planner:
         return ""
 
     def _existing_locks(self, a: Analysis) -> tuple[Lock, ...]:
+        if a.creates is not None and a.creates.text not in self.created:
+            return ()  # create table if not exists on a table that exists: nothing happens
         found: list[Lock] = []
         for lock in a.locks:
             rel = self._rel(lock.relation)
@@ -311,7 +315,7 @@ class _Planner:
         placed, _ = self.in_transaction(s, add.not_valid_sql(s.text))
         strip = {h for h in placed.hazards if h.cause in ("check_scan", "fk_scan")}
         return Placed(placed.unit, placed.number, placed.kind, "transaction", placed.sql, placed.locks,
-                      tuple(h for h in placed.hazards if h not in strip) + step.hazards,
+                      tuple(h for h in placed.hazards if h not in strip),
                       "added NOT VALID, validated after the commit"), [step]
 
     def plan(self) -> OnlinePlan:
