@@ -300,12 +300,30 @@ class LintReport:
         return failing(self.violations, self.fail_level)
 
 
-def lint(ws: Workspace, db: str | None = None, *, templates: bool = False,
+def lint(ws: Workspace, db: str | None = None, *, templates: bool = False, migrations: bool = False,
          fail_level: str | None = None) -> LintReport:
-    """Security and performance rules over a live database, or over the rendered templates."""
+    """Security and performance rules over a live database, or over the rendered templates; with
+    `migrations`, the migration-safety rules over the rendered units (against `db` when given:
+    its tables decide what exists, else every table a unit does not create is taken to exist).
+
+    Example:
+        >>> lint(ws, migrations=True).violations
+        ()
+    """
     from .linter import lint_database
 
     level = fail_level or ws.lint_config.fail_level
+    if migrations:
+        from .linter.migration import lint_migrations
+
+        if templates:
+            raise ConfigError("--migrations and --templates exclude each other")
+        if db is None and ws.dsn(None, required=False) is None:
+            return LintReport("rendered units (tables they do not create taken to exist)",
+                              lint_migrations(ws.plan.units, None, ws.lint_config), level)
+        with ws.database(ws.dsn(db)) as target, target.connect() as conn, _guarded("lint"):
+            return LintReport(f"rendered units against {target.label}",
+                              lint_migrations(ws.plan.units, conn, ws.lint_config), level)
     exposed = ws.pack.exposed_schemas(ws.settings)
     if templates:
         with ws.database(None) as target, target.connect() as conn:

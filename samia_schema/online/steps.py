@@ -178,34 +178,56 @@ class _Statement:
     analysis: Analysis
 
 
+_Facts = tuple[dict[str, Relation], dict[str, Relation], dict[tuple[str, int], str], dict[tuple[str, str], bool]]
+
+
+def _wanted(statements: Sequence[_Statement]) -> set[str]:
+    """Every relation name the statements lock, build on, constrain or create."""
+    wanted: set[str] = set()
+    for s in statements:
+        a = s.analysis
+        wanted |= {lock.relation for lock in a.locks}
+        wanted |= {n.text for n in (a.index.table if a.index else None, a.creates,
+                                   a.constraint.table if a.constraint else None) if n is not None}
+    return wanted
+
+
+def _index_names(statements: Sequence[_Statement], live: dict[str, Relation]) -> dict[tuple[str, int], str]:
+    """(unit, number) of each named build on an existing table -> the index's qualified name."""
+    found = {}
+    for s in statements:
+        build = s.analysis.index
+        table = live.get(build.table.text) if build else None
+        if build and build.name and table and table.kind in TABLE_KINDS:
+            found[(s.unit, s.number)] = _ident(table.schema or "", build.name)
+    return found
+
+
+def _live_facts(conn: psycopg.Connection[Any], statements: Sequence[_Statement]) -> _Facts:
+    live = resolve(conn, _wanted(statements))
+    names = _index_names(statements, live)
+    pairs = [(s.analysis.constraint.table.text, s.analysis.constraint.name) for s in statements
+             if s.analysis.constraint and (live.get(s.analysis.constraint.table.text) or Relation("")).kind]
+    return live, resolve(conn, names.values()), names, _constraints(conn, pairs)
+
+
+def _assumed_facts(statements: Sequence[_Statement]) -> _Facts:
+    """Without a database: every table a unit does not create itself exists (a plain table), and
+    none of the indexes or constraints it adds is there yet."""
+    created = {s.analysis.creates.text for s in statements if s.analysis.creates}
+    live = {name: Relation(name, name, "r", name.split(".")[0] if "." in name else "public", name.split(".")[-1])
+            for name in _wanted(statements) if name not in created}
+    return live, {}, _index_names(statements, live), {}
+
+
 class _Planner:
     """Places statements from the last to the first, so each knows what stays in the transaction after it."""
 
-    def __init__(self, conn: psycopg.Connection[Any], statements: list[_Statement]) -> None:
+    def __init__(self, statements: list[_Statement], facts: _Facts) -> None:
         self.statements = statements
-        wanted: set[str] = set()
-        for s in statements:
-            a = s.analysis
-            wanted |= {lock.relation for lock in a.locks}
-            if a.index:
-                wanted.add(a.index.table.text)
-            if a.constraint:
-                wanted.add(a.constraint.table.text)
-            if a.creates:
-                wanted.add(a.creates.text)
-        self.live = resolve(conn, wanted)
+        self.live, self.indexes, self.index_names, self.constraints = facts
         self.created = {s.analysis.creates.text for s in statements
                         if s.analysis.creates and not self._exists(s.analysis.creates.text)}
-        index_names = {}
-        for s in statements:
-            build = s.analysis.index
-            if build and build.name and self._exists(build.table.text):
-                index_names[(s.unit, s.number)] = _ident(self._rel(build.table.text).schema or "", build.name)
-        self.indexes = resolve(conn, index_names.values())
-        self.index_names = index_names
-        pairs = [(s.analysis.constraint.table.text, s.analysis.constraint.name) for s in statements
-                 if s.analysis.constraint and self._exists(s.analysis.constraint.table.text)]
-        self.constraints = _constraints(conn, pairs)
         self.later: list[Analysis] = []  # statements after the current one that stay in the transaction
 
     def _rel(self, name: str) -> Relation:
@@ -263,7 +285,7 @@ class _Planner:
         if why:
             return self.in_transaction(s, build.plain_sql(s.text), f"not built concurrently: {why}")
         assert build.name is not None and table.relation and table.schema
-        found = self.indexes.get(self.index_names[(s.unit, s.number)]) or Relation("")
+        found = self.indexes.get(self.index_names.get((s.unit, s.number), "")) or Relation("")
         if found.kind is not None and (found.kind != "i" or found.index_table != table.relation):
             return self.in_transaction(s, build.plain_sql(s.text), "the name belongs to another relation")
         lock = Lock("SHARE UPDATE EXCLUSIVE", table.relation)
@@ -334,15 +356,16 @@ class _Planner:
         return (found.schema or "", found.relname or "")
 
 
-def plan_online(conn: psycopg.Connection[Any], units: Sequence[Unit], *, online: bool = True) -> OnlinePlan:
+def plan_online(conn: psycopg.Connection[Any] | None, units: Sequence[Unit], *, online: bool = True) -> OnlinePlan:
     """Place every statement of `units` (the pending ones, in order) against the live catalog.
 
     With `online=False` every statement stays in the transaction as written (the locks and hazards
-    are still reported): the one-transaction path, as `supabase db push` runs the files.
+    are still reported): the one-transaction path, as `supabase db push` runs the files. Without a
+    connection, every table a unit does not create is assumed to exist (the migration lint).
     """
     statements = [_Statement(u.name, n, text, analyze(text)) for u in units
                   for n, text in enumerate(split_statements(u.sql), 1)]
-    planner = _Planner(conn, statements)
+    planner = _Planner(statements, _live_facts(conn, statements) if conn is not None else _assumed_facts(statements))
     if online:
         return planner.plan()
     placed = [planner.in_transaction(s)[0] for s in reversed(statements)]
