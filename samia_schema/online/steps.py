@@ -215,8 +215,15 @@ def _assumed_facts(statements: Sequence[_Statement]) -> _Facts:
     """Without a database: every table a unit does not create itself exists (a plain table), and
     none of the indexes or constraints it adds is there yet."""
     created = {s.analysis.creates.text for s in statements if s.analysis.creates}
-    live = {name: Relation(name, name, "r", name.split(".")[0] if "." in name else "public", name.split(".")[-1])
-            for name in _wanted(statements) if name not in created}
+    indexes = {lock.relation for s in statements for lock in s.analysis.locks if lock.on_index}
+
+    def assumed(name: str) -> Relation:
+        schema, relname = (name.split(".")[0] if "." in name else "public"), name.split(".")[-1]
+        if name in indexes:
+            return Relation(name, name, "i", schema, relname, f"the table of {name}", True, "r")
+        return Relation(name, name, "r", schema, relname)
+
+    live = {name: assumed(name) for name in _wanted(statements) if name not in created}
     return live, {}, _index_names(statements, live), {}
 
 

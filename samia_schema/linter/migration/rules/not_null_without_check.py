@@ -11,9 +11,9 @@ from samia_schema.online.tokens import tokenize
 
 def _column(item: Item) -> str | None:
     tokens = tokenize(item.sql)
-    for n, token in enumerate(tokens[:-3]):
-        if token.is_("set") and tokens[n + 1].is_("not") and tokens[n + 2].is_("null"):
-            return tokens[n - 1].value if n else None
+    for n in range(1, len(tokens) - 2):
+        if tokens[n].is_("set") and tokens[n + 1].is_("not") and tokens[n + 2].is_("null"):
+            return tokens[n - 1].value
     return None
 
 
