@@ -93,7 +93,8 @@ def _project(tmp_path: Path, unit_sql: str) -> str:
 
 
 def test_cli_exit_codes_and_sarif(tmp_path: Path) -> None:
-    clean = CliRunner().invoke(app, ["lint", "--migrations", "-c", str(REPO / "samia.toml")], env={"SAMIA_DB_URL": None})
+    clean = CliRunner().invoke(app, ["lint", "--migrations", "-c", str(REPO / "samia.toml")],
+                               env={"SAMIA_DB_URL": None})
     assert clean.exit_code == 0, clean.output
     config = _project(tmp_path, fixture("column_type_change", "bad"))
     bad = CliRunner().invoke(app, ["lint", "--migrations", "-c", config], env={"SAMIA_DB_URL": None})
