@@ -36,7 +36,7 @@ select s as n,
        md5('s' || s)::uuid as id,
        (select array_agg(md5('u' || (1 + (b.base + k * b.step) % p.users))::uuid order by k)
           from generate_series(0, 1 + s % 3) k) as participants,
-       p.t0 - (interval '365 days' * ((s * 7919) % 1000) / 1000.0) - interval '1 day' as created_at
+       p.t0 - (interval '365 days' * ((s::bigint * 7919) % 1000) / 1000.0) - interval '1 day' as created_at
 from bench_params p, generate_series(1, p.sessions) s,
      lateral (select (s * 2654435761::bigint) % p.users as base,
                      1 + (s * 40503::bigint) % greatest((p.users - 1) / 3, 1) as step) b;
