@@ -4,27 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
 
 from samia_schema import __version__
-from samia_schema.linter.model import Violation
+from samia_schema.linter.model import BaseRule, Violation
 from samia_schema.reports import new_table
 
-
-class Rule(Protocol):
-    """What the reports show of a rule (a catalog rule or a migration rule)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def level(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def category(self) -> str: ...
+Rule = BaseRule[Any]  # a catalog rule or a migration rule
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

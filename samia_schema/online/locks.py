@@ -11,7 +11,9 @@ Example:
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 # PostgreSQL's table lock modes, weakest first (pg_locks spells them AccessShareLock, …)
 MODES = ("ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE",
@@ -74,28 +76,6 @@ def hazard(cause: str) -> Hazard:
 
 
 HAZARDS: dict[str, tuple[str, str]] = {
-    "index_build": (SHARE_LOCK, "a non-concurrent index build locks out writes to the table for the whole build"),
-    "index_build_online": (INDEX_BUILD, "a concurrent index build costs CPU and I/O and takes a while, "
-                                        "but does not lock out writes"),
-    "index_drop": (INDEX_DROPPED, "queries that used this index may get slower"),
-    "index_drop_locked": (ACCESS_EXCLUSIVE, "a non-concurrent index drop locks out reads and writes until commit"),
-    "check_scan": (ACCESS_EXCLUSIVE, "adding a validated CHECK scans every row while reads and writes are locked "
-                                     "out; add it NOT VALID, then VALIDATE"),
-    "fk_scan": (SHARE_ROW_EXCLUSIVE, "adding a validated foreign key scans every row while writes to both tables "
-                                     "are locked out; add it NOT VALID, then VALIDATE"),
-    "validate": (PERFORMANCE, "VALIDATE scans every row (writes go on: SHARE UPDATE EXCLUSIVE)"),
-    "unique_build": (ACCESS_EXCLUSIVE, "the constraint builds its index while reads and writes are locked out; "
-                                       "build a unique index CONCURRENTLY, then ADD CONSTRAINT … USING INDEX"),
-    "volatile_default": (ACCESS_EXCLUSIVE, "a column with a volatile default (or serial, identity, stored "
-                                           "generated) rewrites the whole table under an exclusive lock"),
-    "not_null_no_default": (CORRECTNESS, "a NOT NULL column without a default fails on a table that has rows"),
-    "type_change": (ACCESS_EXCLUSIVE, "changing a column's type rewrites (or at least scans) the table and its "
-                                      "indexes while reads and writes are locked out"),
-    "not_null_scan": (ACCESS_EXCLUSIVE, "SET NOT NULL scans every row under an exclusive lock unless a validated "
-                                        "CHECK (col IS NOT NULL) exists"),
-    "rewrite": (ACCESS_EXCLUSIVE, "rewrites the whole table while reads and writes are locked out"),
-    "attach_scan": (ACCESS_EXCLUSIVE, "attaching a partition scans it unless a validated CHECK matches the bound"),
-    "rename": (CORRECTNESS, "clients that use the old name fail after the rename"),
-    "deletes_data": (DELETES_DATA, "deletes data"),
-    "opaque": (UNTRACKABLE, "a DO block or function call: its locks cannot be known before it runs"),
+    cause: (kind, message)
+    for cause, (kind, message) in tomllib.loads((Path(__file__).parent / "hazards.toml").read_text()).items()
 }

@@ -97,18 +97,7 @@ class Placed:
     opaque: bool = False
 
 
-@dataclass(frozen=True)
-class Held:
-    """A lock the transaction holds on an existing table until it commits (the strongest mode)."""
-
-    relation: str
-    mode: str
-    statements: int
-    units: tuple[str, ...]
-
-    @property
-    def blocks(self) -> str:
-        return Lock(self.mode, self.relation).blocks
+Held = tuple[Lock, int, tuple[str, ...]]  # the strongest lock on a table, how many statements take one, the units
 
 
 @dataclass(frozen=True)
@@ -138,7 +127,8 @@ class OnlinePlan:
             for lock in placed.locks:
                 modes.setdefault(lock.relation, []).append(lock.mode)
                 units.setdefault(lock.relation, {})[placed.unit] = None
-        return tuple(Held(rel, strongest(found), len(found), tuple(units[rel])) for rel, found in sorted(modes.items()))
+        return tuple((Lock(strongest(found), rel), len(found), tuple(units[rel]))
+                     for rel, found in sorted(modes.items()))
 
     @property
     def hazards(self) -> tuple[Placed, ...]:

@@ -46,8 +46,8 @@ def online_json(online: OnlinePlan | None) -> dict[str, Any] | None:
         return None
     return {"steps": [step_json(s) for s in online.steps],
             "invalid_indexes": [f"{schema}.{name}" for schema, name in online.invalid],
-            "held": [{"relation": h.relation, "lock": h.mode, "blocks": h.blocks, "statements": h.statements,
-                      "units": list(h.units)} for h in online.held],
+            "held": [{"relation": lock.relation, "lock": lock.mode, "blocks": lock.blocks, "statements": count,
+                      "units": list(units)} for lock, count, units in online.held],
             "statements": [{"unit": p.unit, "statement": p.number, "kind": p.kind, "where": p.where,
                             "locks": [{"mode": lock.mode, "relation": lock.relation, "blocks": lock.blocks}
                                       for lock in p.locks],
@@ -86,8 +86,8 @@ def online_view(online: OnlinePlan | None, results: tuple[StepResult, ...] = ())
     if online.held:
         held = new_table("locks the transaction holds on existing tables until it commits",
                          [("table", "id"), ("lock", "id"), ("blocks", "id"), ("statements", "num"), ("units", "id")])
-        for h in online.held:
-            held.add_row(escape(h.relation), h.mode, h.blocks, str(h.statements), ", ".join(h.units))
+        for lock, count, units in online.held:
+            held.add_row(escape(lock.relation), lock.mode, lock.blocks, str(count), ", ".join(units))
         parts.append(held)
     if online.hazards:
         hazards = new_table("hazards left in the transaction (see docs/online-apply.md)",

@@ -14,16 +14,14 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
 from samia_schema.linter.config import LintConfig
-from samia_schema.linter.model import LEVELS, Finding, Violation
+from samia_schema.linter.model import LEVELS, BaseRule, Finding, Violation, load_rules
 from samia_schema.online.analysis import Analysis, analyze
 from samia_schema.online.steps import Placed, plan_online
 from samia_schema.resources import static_sql
@@ -71,31 +69,12 @@ Check = Callable[[MigrationContext], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
-class MigrationRule:
-    """A migration-safety rule: the same shape as a catalog rule, over a MigrationContext."""
-
-    id: str
-    level: str
-    title: str
-    check: Check = field(compare=False)
-    category: str = "migration"
-
-    @property
-    def key(self) -> str:
-        return self.id
+class MigrationRule(BaseRule[MigrationContext]):
+    """A migration-safety rule (category 'migration'), over a MigrationContext."""
 
 
-def _load() -> tuple[MigrationRule, ...]:
-    from . import rules
-
-    found: list[MigrationRule] = []
-    for info in sorted(pkgutil.iter_modules(rules.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{rules.__name__}.{info.name}")
-        rule = getattr(module, "RULE", None)
-        if not isinstance(rule, MigrationRule) or rule.id != info.name:
-            raise RuntimeError(f"migration rule module {info.name} must define RULE with id {info.name!r}")
-        found.append(rule)
-    return tuple(found)
+def migration_rule(rule_id: str, level: str, title: str, check: Check) -> MigrationRule:
+    return MigrationRule(rule_id, level, title, "migration", check)
 
 
 def context(units: Sequence[Unit], conn: psycopg.Connection[Any] | None) -> MigrationContext:
@@ -131,6 +110,12 @@ def by_cause(cause: str, message: Callable[[Item], str]) -> Check:
         return [Finding(item.object, message(item)) for item in ctx.items if cause in item.causes()]
 
     return check
+
+
+def _load() -> tuple[MigrationRule, ...]:
+    from . import rules
+
+    return load_rules(rules, MigrationRule)
 
 
 MIGRATION_RULES: tuple[MigrationRule, ...] = _load()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from samia_schema.linter.migration import MigrationContext, MigrationRule
+from samia_schema.linter.migration import MigrationContext, migration_rule
 from samia_schema.linter.model import Finding
 
 
@@ -17,4 +17,4 @@ def check(ctx: MigrationContext) -> Iterator[Finding]:
                           "tables that exist")
 
 
-RULE = MigrationRule("concurrently_in_migration", "warn", "CONCURRENTLY in a migration file", check)
+RULE = migration_rule("concurrently_in_migration", "warn", "CONCURRENTLY in a migration file", check)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from samia_schema.linter.migration import MigrationContext, MigrationRule
+from samia_schema.linter.migration import MigrationContext, migration_rule
 from samia_schema.linter.model import Finding
 
 
@@ -17,5 +17,5 @@ def check(ctx: MigrationContext) -> Iterator[Finding]:
                           f"{item.table} inside the transaction ({why})")
 
 
-RULE = MigrationRule("constraint_validated_in_transaction", "error",
+RULE = migration_rule("constraint_validated_in_transaction", "error",
                      "Constraint validated inside the transaction on an existing table", check)

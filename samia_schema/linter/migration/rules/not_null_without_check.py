@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from samia_schema.linter.migration import Item, MigrationContext, MigrationRule
+from samia_schema.linter.migration import Item, MigrationContext, migration_rule
 from samia_schema.linter.model import Finding
 from samia_schema.online.tokens import tokenize
 
@@ -25,4 +25,4 @@ def check(ctx: MigrationContext) -> Iterator[Finding]:
                           "NULL, then drop the check")
 
 
-RULE = MigrationRule("not_null_without_check", "warn", "SET NOT NULL without a validated check", check)
+RULE = migration_rule("not_null_without_check", "warn", "SET NOT NULL without a validated check", check)

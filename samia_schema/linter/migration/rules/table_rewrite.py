@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from samia_schema.linter.migration import MigrationRule, by_cause
+from samia_schema.linter.migration import by_cause, migration_rule
 
-RULE = MigrationRule("table_rewrite", "error", "Table rewritten under ACCESS EXCLUSIVE",
+RULE = migration_rule("table_rewrite", "error", "Table rewritten under ACCESS EXCLUSIVE",
                      by_cause("rewrite", lambda i: f"rewrites {i.table} while reads and writes wait"))
