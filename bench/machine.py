@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +60,13 @@ def peak_rss_mb() -> dict[str, float]:
         if fields.get("Name", "").strip() in ("postgres", "postmaster") and "VmHWM" in fields:
             largest = max(largest, int(fields["VmHWM"].split()[0]) / 1024)
     return {"harness": round(own, 1), "largest_postgres": round(largest, 1)}
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (`timeout`, a CI runner) ends the bench like Ctrl-C: the embedded Postgres it started
+    is stopped and removed on the way out."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)

@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path[:0] = [str(ROOT / "bench" / "rls"), str(ROOT / "bench")]
 
-from machine import machine, peak_rss_mb, tune  # noqa: E402
+from machine import machine, peak_rss_mb, stop_on_sigterm, tune  # noqa: E402
 from psycopg import sql  # noqa: E402
 from seeding import seed, sizes  # noqa: E402
 
@@ -215,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="a server to create the bench database on (default: embedded)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args(argv)
+    stop_on_sigterm()
     ws = load_workspace(ROOT / "samia.toml", overrides={"migrations_dir": "/nonexistent-samia-bench"})
 
     def go(dsn: str) -> int:

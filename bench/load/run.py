@@ -32,9 +32,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT / "bench" / "rls"))
+sys.path[:0] = [str(ROOT / "bench" / "rls"), str(ROOT / "bench")]
 
 import hotpaths as hp  # noqa: E402
+from machine import stop_on_sigterm  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict  # noqa: E402
 from seeding import seed, sizes  # noqa: E402
 
@@ -183,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="a server to create the bench database on (default: embedded)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args(argv)
+    stop_on_sigterm()
     if not PGBENCH:
         parser.error("pgbench not found (Debian: apt-get install postgresql-15)")
     clients = [int(c) for c in args.clients.split(",")]

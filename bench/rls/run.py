@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import hotpaths as hp  # noqa: E402
 import report  # noqa: E402
 import seeding  # noqa: E402
-from machine import machine, peak_rss_mb, tune  # noqa: E402
+from machine import machine, peak_rss_mb, stop_on_sigterm, tune  # noqa: E402
 
 from samia_schema.db import connect, redact_dsn  # noqa: E402
 from samia_schema.engines import embedded_postgres  # noqa: E402
@@ -256,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="samia.toml (default: the repository's)")
     parser.add_argument("--templates", help="bench another template set (e.g. an older checkout's)")
     args = parser.parse_args(argv)
+    stop_on_sigterm()
     labels = [s.strip().lower() for s in args.scale.split(",") if s.strip()]
     unknown = [s for s in labels if s not in SCALES]
     if unknown:
