@@ -44,7 +44,7 @@ from samia_schema.db import connect, redact_dsn  # noqa: E402
 from samia_schema.engines import embedded_postgres  # noqa: E402
 from samia_schema.workspace import load_workspace  # noqa: E402
 
-SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 # the mix a chat client sends: mostly reads of the open session, some lists, a few writes
 MIX = {"page": ("2", 40), "unread": ("3", 20), "sessions": ("1", 15), "send": ("8", 15), "mark_read": (None, 10)}
 PGBENCH = [p for p in (shutil.which("pgbench"), "/usr/lib/postgresql/15/bin/pgbench") if p and Path(p).exists()]
