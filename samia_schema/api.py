@@ -168,7 +168,7 @@ def apply(ws: Workspace, db: str | None = None, *, embedded: bool = False, dry_r
 
     Example:
         >>> [s.step.label for s in apply(ws, dsn, dry_run=True).result.steps]
-        ['create index concurrently chat_messages_x_idx on chat_messages']
+        ['create index concurrently notes_owner_idx on notes']
     """
     from .ledger import apply_plan
 

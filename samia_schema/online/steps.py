@@ -17,7 +17,7 @@ depends on), and for partitioned tables and unnamed indexes or constraints; `pla
 Example:
     >>> online = plan_online(conn, [ws.plan.unit("030_indexes")])
     >>> [(s.kind, s.target, s.state) for s in online.steps][:1]
-    [('index_build', 'chat_messages_sender_id_idx', 'build')]
+    [('index_build', 'notes_owner_idx', 'build')]
 """
 
 from __future__ import annotations

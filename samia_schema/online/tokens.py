@@ -135,10 +135,10 @@ def quote_part(token: Token) -> str:
 
 @dataclass(frozen=True)
 class Name:
-    """A possibly qualified name as written: `parts` unquoted (`('public', 'chat_messages')`)."""
+    """A possibly qualified name as written: `parts` unquoted (`('public', 'notes')`)."""
 
     parts: tuple[str, ...]
-    text: str  # for to_regclass(): `public.chat_messages`, `"Odd".t`
+    text: str  # for to_regclass(): `public.notes`, `"Odd".t`
 
     @property
     def last(self) -> str:
