@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .ledger import ApplyResult
     from .linter import Violation
     from .migrations import WrittenMigrations
+    from .online.steps import OnlinePlan
 
 
 # --- render -----------------------------------------------------------------------------------
@@ -81,6 +82,7 @@ class PlanReport:
     blocked: str | None = None  # why apply would refuse to record now (the CLI's version order)
     tracked: bool = False  # samia's units have migration files
     legacy: Inventory | None = None  # what `samia consolidate` would migrate, archive, disable, leave
+    online: OnlinePlan | None = None  # how apply would place the pending units' statements (online steps)
 
     @property
     def pending(self) -> tuple[UnitStatus, ...]:
@@ -106,16 +108,18 @@ def plan(ws: Workspace, db: str | None = None, *, drift: bool = True, shadow: st
     """What `apply` would run on the database, the migrations that are not samia's, and live objects
     that drifted from the templates."""
     from .ledger import plan_status
+    from .online.steps import plan_online
 
     dsn = ws.dsn(db)
     assert dsn is not None
     with ws.database(dsn) as target, _guarded("plan"), target.connect() as conn:
         history = plan_status(conn, ws.plan, ws.settings.migrations_dir)
+        online = plan_online(conn, [ws.plan.unit(s.name) for s in history.units if s.pending])
         applied_before = any(s.status != "new" for s in history.units)
         changes = live_drift(ws, conn, shadow) if drift and applied_before else ()
         legacy = _legacy(ws, conn)
     return PlanReport(target.label, history.units, changes, drift and applied_before, _overrides(ws),
-                      history.foreign, history.order_conflict(), history.tracked, legacy)
+                      history.foreign, history.order_conflict(), history.tracked, legacy, online)
 
 
 def _legacy(ws: Workspace, conn: psycopg.Connection[Any]) -> Inventory | None:
@@ -158,8 +162,15 @@ class ApplyReport:
 
 
 def apply(ws: Workspace, db: str | None = None, *, embedded: bool = False, dry_run: bool = False,
-          allow_destructive: bool = False, bootstrap: bool = True) -> ApplyReport:
-    """Bootstrap and apply pending units in one transaction (an embedded Postgres with `embedded`)."""
+          allow_destructive: bool = False, bootstrap: bool = True, online: bool = True,
+          progress: Callable[[str], None] | None = None) -> ApplyReport:
+    """Bootstrap and apply pending units (an embedded Postgres with `embedded`): a transactional part,
+    then the online steps on existing tables, unless `online` is False (docs/online-apply.md).
+
+    Example:
+        >>> [s.step.label for s in apply(ws, dsn, dry_run=True).result.steps]
+        ['create index concurrently notes_owner_idx on notes']
+    """
     from .ledger import apply_plan
 
     dsn = ws.dsn(db, required=not embedded)
@@ -175,7 +186,8 @@ def apply(ws: Workspace, db: str | None = None, *, embedded: bool = False, dry_r
             raise ConsolidationRefused(f"legacy tables in the way ({names}): run `samia consolidate` first"
                                        " (apply changed nothing)")
         result = apply_plan(conn, ws.plan, ws.settings, migrations_dir=ws.settings.migrations_dir,
-                            dry_run=dry_run, allow_destructive=allow_destructive, run_bootstrap=bootstrap)
+                            dry_run=dry_run, allow_destructive=allow_destructive, run_bootstrap=bootstrap,
+                            online=online, progress=progress)
         with _guarded("apply"):
             created = {} if dry_run else ws.pack.summary(conn, ws.settings)
     return ApplyReport(target.label, result, created)
@@ -290,12 +302,30 @@ class LintReport:
         return failing(self.violations, self.fail_level)
 
 
-def lint(ws: Workspace, db: str | None = None, *, templates: bool = False,
+def lint(ws: Workspace, db: str | None = None, *, templates: bool = False, migrations: bool = False,
          fail_level: str | None = None) -> LintReport:
-    """Security and performance rules over a live database, or over the rendered templates."""
+    """Security and performance rules over a live database, or over the rendered templates; with
+    `migrations`, the migration-safety rules over the rendered units (against `db` when given:
+    its tables decide what exists, else every table a unit does not create is taken to exist).
+
+    Example:
+        >>> lint(ws, migrations=True).violations
+        ()
+    """
     from .linter import lint_database
 
     level = fail_level or ws.lint_config.fail_level
+    if migrations:
+        from .linter.migration import lint_migrations
+
+        if templates:
+            raise ConfigError("--migrations and --templates exclude each other")
+        if db is None and ws.dsn(None, required=False) is None:
+            return LintReport("rendered units (tables they do not create taken to exist)",
+                              lint_migrations(ws.plan.units, None, ws.lint_config), level)
+        with ws.database(ws.dsn(db)) as target, target.connect() as conn, _guarded("lint"):
+            return LintReport(f"rendered units against {target.label}",
+                              lint_migrations(ws.plan.units, conn, ws.lint_config), level)
     exposed = ws.pack.exposed_schemas(ws.settings)
     if templates:
         with ws.database(None) as target, target.connect() as conn:

@@ -39,6 +39,9 @@ class Settings:
     templates: tuple[str, ...] = (PACK_TEMPLATES,)
     lock_timeout: str = "5s"
     statement_timeout: str = "60s"
+    lock_retries: int = 5  # attempts after the first when lock_timeout is reached (transaction, each online step)
+    lock_retry_delay: str = "200ms"  # the first backoff; it doubles per attempt (with jitter), at most 10s
+    online_timeout: str = "30min"  # statement_timeout of each online step (concurrent index builds, VALIDATE)
     migrations_dir: Path = Path("supabase/migrations")
     source: str = "defaults"
 
@@ -88,7 +91,12 @@ def _engine_value(key: str, value: object, where: str, base: Path) -> object:
         if not entries:
             raise ConfigError(f"{where}: the template list is empty (use {PACK_TEMPLATES!r} for the pack's)")
         return tuple(e if e == PACK_TEMPLATES else str((base / e).resolve()) for e in entries)
-    if key in ("lock_timeout", "statement_timeout"):
+    if key == "lock_retries":
+        number = int(value) if isinstance(value, str) and value.strip().isdigit() else value
+        if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= 100:
+            raise ConfigError(f"{where}: expected a number of retries from 0 to 100, got {value!r}")
+        return number
+    if key in ("lock_timeout", "statement_timeout", "lock_retry_delay", "online_timeout"):
         return check_pattern(DURATION_RE, value, where, "timeout such as '5s', '500ms', '2min'")
     if key == "migrations_dir":
         if not isinstance(value, str | Path) or not str(value):

@@ -156,14 +156,15 @@ def test_timeouts_are_local_to_the_apply(fresh_dsn: str, settings: Any) -> None:
 
 
 def test_lock_timeout_refuses_and_leaves_everything(fresh_dsn: str, tmp_path: Path) -> None:
-    settings = load_settings(REPO / "samia.toml", overrides={"lock_timeout": "200ms"}, env={})
+    settings = load_settings(REPO / "samia.toml", overrides={"lock_timeout": "200ms", "lock_retries": 1,
+                                                             "lock_retry_delay": "10ms"}, env={})
     with psycopg.connect(fresh_dsn, autocommit=True) as conn:
         apply(conn, render(settings), settings)
         before = state(conn)
         changed = render(settings, _broken_copy(tmp_path, 6, "-- a comment changes the checksum"))
         with psycopg.connect(fresh_dsn) as blocker:
             blocker.execute("lock table public.chat_messages in access exclusive mode")
-            with pytest.raises(DatabaseError, match="lock"):
+            with pytest.raises(DatabaseError, match=r"lock_timeout \(200ms\) reached 2 times, nothing changed"):
                 apply(conn, changed, settings)
         assert state(conn) == before
 

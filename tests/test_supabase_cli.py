@@ -240,6 +240,59 @@ def test_without_migration_files_samia_leaves_nothing_for_the_cli(cli: SupabaseC
     one_history(cli, project, fresh_dsn, samia_server)
 
 
+def test_mid_way_through_an_online_apply_the_cli_sees_the_unit_pending(cli: SupabaseCli, project: Path,
+                                                                      fresh_dsn: str, samia_server: Server) -> None:
+    """A new index on an existing table is built after the transaction commits; until it is done the
+    unit's new file has no row: the CLI lists it local-only and would push it (its statements are
+    convergent, so it could). When the build finishes samia records it and both agree again."""
+    import threading
+    import time
+
+    from samia_schema import api
+    from samia_schema.workspace import load_workspace
+
+    assert samia(project, "apply", "--db", fresh_dsn).exit_code == 0
+    config = project / "samia.toml"
+    config.write_text(config.read_text().replace('templates = ["@pack"]', 'templates = ["@pack", "templates"]'))
+    (project / "templates").mkdir()
+    (project / "templates" / "030_indexes.sql.j2").write_text((REPO / "templates" / "030_indexes.sql.j2").read_text()
+        + "\ncreate index if not exists chat_messages_type_idx on public.chat_messages (type);\n")
+    render(project)
+    newest = sorted(migrations(project).glob("*_samia_030_indexes.sql"))[-1].name[:14]
+    errors: list[BaseException] = []
+
+    def apply() -> None:
+        try:
+            api.apply(load_workspace(config, env={}), fresh_dsn)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    with psycopg.connect(fresh_dsn, autocommit=True) as conn, psycopg.connect(fresh_dsn) as writer:
+        uid = conn.execute("insert into auth.users (id, email) values (gen_random_uuid(), 'w@t.local') returning id"
+                           ).fetchone()[0]  # type: ignore[index]
+        conn.execute("insert into public.profiles (id, role) values (%s, 'client')", (uid,))
+        sid = conn.execute("insert into public.chat_sessions (participants, created_by) values (%s, %s) returning id",
+                           ([uid], uid)).fetchone()[0]  # type: ignore[index]
+        writer.execute("insert into public.chat_messages (session_id, sender_id, content) values (%s, %s, 'hi')",
+                       (sid, uid))  # stays open: the concurrent build waits for it
+        thread = threading.Thread(target=apply)
+        thread.start()
+        for _ in range(600):
+            row = conn.execute("select exists (select from pg_stat_activity where wait_event_type = 'Lock'"
+                               " and query ilike 'create index concurrently%%')").fetchone()
+            if row and row[0]:
+                break
+            time.sleep(0.05)
+        rows = cli.migration_list(project, fresh_dsn)
+        assert (newest, None) in rows and all(local == remote for local, remote in rows if local != newest), rows
+        dry = cli.push(project, fresh_dsn, "--dry-run")
+        assert newest in dry.stdout + dry.stderr
+        writer.commit()
+        thread.join(60)
+    assert not errors, errors
+    one_history(cli, project, fresh_dsn, samia_server)
+
+
 def _cases() -> list[str]:
     return [c for c in (FIXTURES / "cases.sql").read_text().split("\n-- ====\n") if c.strip()]
 

@@ -32,9 +32,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT / "bench" / "rls"))
+sys.path[:0] = [str(ROOT / "bench" / "rls"), str(ROOT / "bench")]
 
 import hotpaths as hp  # noqa: E402
+from machine import stop_on_sigterm  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict  # noqa: E402
 from seeding import seed, sizes  # noqa: E402
 
@@ -43,7 +44,7 @@ from samia_schema.db import connect, redact_dsn  # noqa: E402
 from samia_schema.engines import embedded_postgres  # noqa: E402
 from samia_schema.workspace import load_workspace  # noqa: E402
 
-SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 # the mix a chat client sends: mostly reads of the open session, some lists, a few writes
 MIX = {"page": ("2", 40), "unread": ("3", 20), "sessions": ("1", 15), "send": ("8", 15), "mark_read": (None, 10)}
 PGBENCH = [p for p in (shutil.which("pgbench"), "/usr/lib/postgresql/15/bin/pgbench") if p and Path(p).exists()]
@@ -183,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="a server to create the bench database on (default: embedded)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args(argv)
+    stop_on_sigterm()
     if not PGBENCH:
         parser.error("pgbench not found (Debian: apt-get install postgresql-15)")
     clients = [int(c) for c in args.clients.split(",")]

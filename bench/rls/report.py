@@ -122,7 +122,9 @@ def _markdown(data: dict[str, Any]) -> str:
         out += [f"## {scale['label']} messages", "",
                 f"Data: {', '.join(f'{v:,} {k}' for k, v in seed['sizes'].items())}; "
                 f"the client persona has {scale['world']['client_sessions']} sessions. "
-                f"Seed {seed['load_seconds']} s (+ vacuum analyze: total {seed['total_seconds']} s).", "",
+                f"Seed {seed['load_seconds']} s (+ vacuum analyze: total {seed['total_seconds']} s)"
+                + (f"; peak RSS: harness {scale['memory_mb']['harness']} MB, largest postgres process "
+                   f"{scale['memory_mb']['largest_postgres']} MB" if "memory_mb" in scale else "") + ".", "",
                 "| # | hot path | ours ms | naive ms | floor ms | bare ms | ours/floor | ours−floor ms |"
                 " naive/ours | ours spread ms | index (ours) | seq scan (ours) |",
                 "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|"]

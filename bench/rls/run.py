@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -29,10 +28,12 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import hotpaths as hp  # noqa: E402
 import report  # noqa: E402
 import seeding  # noqa: E402
+from machine import machine, peak_rss_mb, stop_on_sigterm, tune  # noqa: E402
 
 from samia_schema.db import connect, redact_dsn  # noqa: E402
 from samia_schema.engines import embedded_postgres  # noqa: E402
@@ -41,10 +42,7 @@ from samia_schema.units import Plan  # noqa: E402
 from samia_schema.workspace import Workspace, load_workspace  # noqa: E402
 
 POLICY_SETS = ("ours", "naive", "floor", "bare")
-SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
-BENCH_SERVER_SETTINGS = {"work_mem": "64MB", "maintenance_work_mem": "512MB", "max_wal_size": "4GB",
-                         "checkpoint_timeout": "30min", "random_page_cost": "1.1",
-                         "effective_cache_size": "4GB"}
+SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 
 
 def log(message: str) -> None:
@@ -261,40 +259,17 @@ def run_scale(server_dsn: str, label: str, messages: int, args: argparse.Namespa
             f" {checks['reader_max_ms_during']} ms (before {checks['reader_max_ms_before']} ms)")
         return {"label": label, "messages": messages, "seed": seeded, "timings": timings, "plans": plans,
                 "apply": checks, "world": {"client_sessions": world.n_sessions}, "rpcs": sorted(rpcs),
-                "broadcast": broadcast}
+                "broadcast": broadcast, "memory_mb": peak_rss_mb()}
     finally:
         if not args.keep:
             with connect(server_dsn, autocommit=True) as admin:
                 admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
 
 
-def machine(conn: psycopg.Connection[Any]) -> dict[str, Any]:
-    mem = next((int(line.split()[1]) // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), 0)
-    version = conn.execute("select version()").fetchone()[0]  # type: ignore[index]
-    settings = dict(conn.execute("select name, setting || coalesce(unit, '') from pg_settings"
-                                 " where name = any(%s)"
-                                 " order by name", (["shared_buffers", "work_mem", "effective_cache_size",
-                                                     "random_page_cost", "jit", "fsync"],)).fetchall())
-    return {"nproc": os.cpu_count(), "memory_mb": mem, "platform": platform.platform(),
-            "python": platform.python_version(), "postgres": version, "settings": settings,
-            "cpu": next((line.split(":", 1)[1].strip()
-                         for line in Path("/proc/cpuinfo").read_text().splitlines()
-                         if line.startswith("model name")), "unknown")}
-
-
-def tune(server_dsn: str) -> None:
-    """Generous settings for the bench (ALTER SYSTEM + reload; embedded cluster only)."""
-    with connect(server_dsn, autocommit=True) as conn:
-        for key, value in BENCH_SERVER_SETTINGS.items():
-            conn.execute(sql.SQL("alter system set {} = {}").format(sql.Identifier(key), sql.Literal(value)))
-        conn.execute("select pg_reload_conf()")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", default="10k,100k,1m", help="comma list of 10k, 100k, 1m")
+    parser.add_argument("--scale", default="10k,100k,1m", help="comma list of 10k, 100k, 1m, 10m")
     parser.add_argument("--db", help="server DSN (scratch databases are created there); default: embedded")
     parser.add_argument("--runs", type=int, default=21, help="timed runs per query (naive: half)")
     parser.add_argument("--warmup", type=int, default=3)
@@ -303,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="samia.toml (default: the repository's)")
     parser.add_argument("--templates", help="bench another template set (e.g. an older checkout's)")
     args = parser.parse_args(argv)
+    stop_on_sigterm()
     labels = [s.strip().lower() for s in args.scale.split(",") if s.strip()]
     unknown = [s for s in labels if s not in SCALES]
     if unknown:

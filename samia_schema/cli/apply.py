@@ -10,7 +10,7 @@ import typer
 from .. import api
 from ..reports.ledger import apply_json, apply_view
 from . import options as opt
-from .output import echo, handled, show
+from .output import echo, handled, progress_line, show
 
 
 @handled
@@ -26,10 +26,16 @@ def apply_command(
         help="Apply units that drop tables, columns or data (refused otherwise, exit 3).")] = False,
     bootstrap: Annotated[bool, typer.Option(
         "--bootstrap/--no-bootstrap", help="Create the Supabase parts missing on plain Postgres first.")] = True,
+    online: Annotated[bool, typer.Option(
+        "--online/--one-transaction",
+        help="Build indexes concurrently and validate new constraints after the transaction, on tables that "
+             "exist (default); --one-transaction runs every statement as written in one transaction.")] = True,
 ) -> None:
-    """Apply pending units in one transaction. Exit 2 config, 3 destructive refused, 4 database, 5 drift."""
+    """Apply pending units: one transaction, then the online steps. Exit 2 config, 3 destructive refused,
+    4 database, 5 drift."""
     report = api.apply(common.workspace(), common.db, embedded=embedded, dry_run=dry_run,
-                       allow_destructive=allow_destructive, bootstrap=bootstrap)
+                       allow_destructive=allow_destructive, bootstrap=bootstrap, online=online,
+                       progress=progress_line)
     if common.format == "json":
         echo(json.dumps(apply_json(report), indent=2))
     else:

@@ -40,6 +40,12 @@ def echo(text: str) -> None:
     sys.stdout.flush()
 
 
+def progress_line(text: str) -> None:
+    """A progress note on stderr (long-running steps, retries); results stay on stdout."""
+    sys.stderr.write(f"samia: {text}\n")
+    sys.stderr.flush()
+
+
 def fail(message: str, code: int) -> typer.Exit:
     sys.stdout.flush()
     sys.stderr.write(f"samia: error: {message}\n")

@@ -106,11 +106,13 @@ def lint_config_from(table: object, source: str, env: Mapping[str, str] | None =
         >>> lint_config_from({"fail_level": "warn"}, "samia.toml").fail_level
         'warn'
     """
+    from samia_schema.linter.migration import MIGRATION_RULES
     from samia_schema.linter.rules import RULES
 
     if not isinstance(table, Mapping):
         raise ConfigError(f"{source}: samia.lint must be a table")
-    config = parse_lint_table(table, source, frozenset(r.id for r in RULES))
+    known = frozenset(r.id for r in RULES) | frozenset(r.id for r in MIGRATION_RULES)
+    config = parse_lint_table(table, source, known)
     level = (env or {}).get("SAMIA_LINT_FAIL_LEVEL")
     if level:
         config = replace(config, fail_level=_level(level, "environment SAMIA_LINT_FAIL_LEVEL"))

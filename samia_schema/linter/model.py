@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from samia_schema.catalog.model import Catalog, Function, Index, Policy, Table
 
@@ -163,18 +166,40 @@ class LintContext:
 
 
 Check = Callable[[LintContext], Iterable[Finding]]
+C = TypeVar("C")
 
 
 @dataclass(frozen=True)
-class Rule:
-    """One lint rule: a stable id (= its module and doc page name), a level, a title, a check."""
+class BaseRule(Generic[C]):
+    """A rule over a context `C`: a stable id (= its module and doc page name), a level, a title,
+    a category, a check."""
 
     id: str
     level: str
     title: str
-    category: str  # 'security' | 'performance'
-    check: Check = field(compare=False)
+    category: str
+    check: Callable[[C], Iterable[Finding]] = field(compare=False)
 
     @property
     def key(self) -> str:
         return self.id
+
+
+R = TypeVar("R", bound=BaseRule[Any])
+
+
+def load_rules(package: ModuleType, kind: type[R]) -> tuple[R, ...]:
+    """The `RULE` of every module of `package`, in name order; a module's name is its rule's id."""
+    rules: list[R] = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        rule = getattr(module, "RULE", None)
+        if not isinstance(rule, kind) or rule.id != info.name:
+            raise RuntimeError(f"lint rule module {info.name} must define RULE with id {info.name!r}")
+        rules.append(rule)
+    return tuple(rules)
+
+
+@dataclass(frozen=True)
+class Rule(BaseRule[LintContext]):
+    """One catalog lint rule (category 'security' or 'performance')."""

@@ -10,8 +10,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from samia_schema import __version__
-from samia_schema.linter.model import Rule, Violation
+from samia_schema.linter.model import BaseRule, Violation
 from samia_schema.reports import new_table
+
+Rule = BaseRule[Any]  # a catalog rule or a migration rule
+
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVEL = {"error": "error", "warn": "warning", "info": "note"}

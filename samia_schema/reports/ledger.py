@@ -10,6 +10,9 @@ from rich.markup import escape
 from ..api import ApplyReport, PlanReport, RenderResult
 from ..catalog import change_to_dict
 from ..history import ForeignMigration, UnitStatus
+from ..online.locks import Hazard
+from ..online.run import StepResult
+from ..online.steps import OnlinePlan, Step
 from . import new_table
 
 _COLORS = {"new": "yellow", "changed": "yellow", "reverted": "yellow", "unrecorded": "yellow", "applied": "green",
@@ -27,6 +30,79 @@ def foreign_json(f: ForeignMigration) -> dict[str, Any]:
     return {"version": f.version, "name": f.name, "status": f.status, "file": str(f.path) if f.path else None}
 
 
+def _hazards_json(hazards: tuple[Hazard, ...]) -> list[dict[str, str]]:
+    return [{"type": h.type, "message": h.message} for h in hazards]
+
+
+def step_json(step: Step) -> dict[str, Any]:
+    return {"unit": step.unit, "statement": step.number, "kind": step.kind, "target": f"{step.schema}.{step.target}",
+            "relation": step.relation, "lock": step.lock, "state": step.state, "sql": step.sql,
+            "hazards": _hazards_json(step.hazards)}
+
+
+def online_json(online: OnlinePlan | None) -> dict[str, Any] | None:
+    """Where each pending statement runs, the online steps, and the locks the transaction holds."""
+    if online is None:
+        return None
+    return {"steps": [step_json(s) for s in online.steps],
+            "invalid_indexes": [f"{schema}.{name}" for schema, name in online.invalid],
+            "held": [{"relation": lock.relation, "lock": lock.mode, "blocks": lock.blocks, "statements": count,
+                      "units": list(units)} for lock, count, units in online.held],
+            "statements": [{"unit": p.unit, "statement": p.number, "kind": p.kind, "where": p.where,
+                            "locks": [{"mode": lock.mode, "relation": lock.relation, "blocks": lock.blocks}
+                                      for lock in p.locks],
+                            "hazards": _hazards_json(p.hazards), "note": p.note} for p in online.statements]}
+
+
+def online_view(online: OnlinePlan | None, results: tuple[StepResult, ...] = ()) -> list[RenderableType]:
+    """The online steps (with their outcome after an apply), the transaction's locks, its hazards."""
+    if online is None:
+        return []
+    parts: list[RenderableType] = []
+    outcome = {id(r.step): r for r in results}
+    for schema, name in online.invalid:
+        parts.append(escape(f"INVALID index {schema}.{name} (a failed concurrent build's leftover): dropped first"))
+    if online.steps:
+        columns: list[tuple[str, Any]] = [("unit", "id"), ("#", "num"), ("online step", "id"), ("lock", "id"),
+                                          ("hazard", "text")]
+        if results:
+            columns.append(("outcome", "id"))
+        steps = new_table("online steps (after the transaction commits; the units are recorded when all are done)",
+                          columns)
+        for step in online.steps:
+            row = [step.unit, str(step.number), escape(step.label + (" (drop the INVALID one first)"
+                                                                     if step.state == "invalid" else "")),
+                   f"{step.lock} on {escape(step.relation)}", escape("; ".join(str(h) for h in step.hazards))]
+            if results:
+                found = outcome.get(id(step))
+                row.append("-" if not found else found.outcome if not found.attempts
+                           else f"{found.outcome} ({found.attempts} attempt(s), {found.seconds:.1f}s)")
+            steps.add_row(*row)
+        parts.append(steps)
+    skipped = [p for p in online.statements if p.where == "skipped"]
+    if skipped:
+        parts.append(f"{len(skipped)} statement(s) already done, not run: "
+                     + escape(", ".join(sorted({p.note for p in skipped}))))
+    if online.held:
+        held = new_table("locks the transaction holds on existing tables until it commits",
+                         [("table", "id"), ("lock", "id"), ("blocks", "id"), ("statements", "num"), ("units", "id")])
+        for lock, count, units in online.held:
+            held.add_row(escape(lock.relation), lock.mode, lock.blocks, str(count), ", ".join(units))
+        parts.append(held)
+    if online.hazards:
+        hazards = new_table("hazards left in the transaction (see docs/online-apply.md)",
+                            [("unit", "id"), ("#", "num"), ("statement", "id"), ("hazard", "text")])
+        for p in online.hazards:
+            text = "; ".join(str(h) for h in p.hazards) + (f" ({p.note})" if p.note else "")
+            hazards.add_row(p.unit, str(p.number), p.kind, escape(text))
+        parts.append(hazards)
+    if online.opaque:
+        where = ", ".join(f"{p.unit} #{p.number}" for p in online.opaque)
+        parts.append(escape(f"{len(online.opaque)} DO block(s) or function call(s) whose locks cannot be read "
+                            f"before they run: {where}"))
+    return parts
+
+
 def render_json(result: RenderResult) -> dict[str, Any]:
     return {"units": [{"name": u.name, "checksum": u.checksum, "bytes": len(u.sql.encode()),
                        "source": str(u.source) if u.source else None} for u in result.plan.units],
@@ -40,7 +116,7 @@ def plan_json(report: PlanReport) -> dict[str, Any]:
             "overrides": [{"unit": u, "template": str(src), "overrides": str(old)} for u, src, old in report.overrides],
             "not_ours": [foreign_json(f) for f in report.foreign], "blocked": report.blocked,
             "live_drift": [change_to_dict(c) for c in report.drift],
-            "legacy": _legacy_json(report)}
+            "legacy": _legacy_json(report), "online": online_json(report.online)}
 
 
 def _legacy_json(report: PlanReport) -> dict[str, Any] | None:
@@ -68,6 +144,8 @@ def plan_view(report: PlanReport) -> RenderableType:
         parts.append("no samia migration files: units are recorded in samia.ledger only (samia render --supabase "
                      "writes them)")
     pending, waiting = report.pending, report.foreign_pending
+    if pending:
+        parts += online_view(report.online)
     parts.append(f"{len(pending)} unit(s) pending" if pending else "nothing to apply")
     if waiting:
         parts.append(f"{len(waiting)} migration(s) that are not samia's need the Supabase CLI (see above)")
@@ -97,7 +175,11 @@ def apply_json(report: ApplyReport) -> dict[str, Any]:
     r = report.result
     return {"database": report.database, "dry_run": r.dry_run, "applied": list(r.applied),
             "seconds": round(r.seconds, 3), "units": [status_json(s) for s in r.statuses],
-            "not_ours": [foreign_json(f) for f in r.foreign], "summary": report.created or None}
+            "not_ours": [foreign_json(f) for f in r.foreign], "summary": report.created or None,
+            "attempts": r.attempts, "invalid_indexes_dropped": list(r.cleaned),
+            "steps": [{**step_json(x.step), "outcome": x.outcome, "attempts": x.attempts,
+                       "seconds": round(x.seconds, 3)} for x in r.steps],
+            "online": online_json(r.online)}
 
 
 def apply_view(report: ApplyReport) -> RenderableType:
@@ -107,6 +189,10 @@ def apply_view(report: ApplyReport) -> RenderableType:
             if r.applied else f"nothing to apply on {report.database}")
     waiting = [f.file_name for f in r.foreign if f.status != "applied"]
     parts: list[RenderableType] = [line]
+    if r.attempts > 1:
+        parts.append(f"the transaction was retried: {r.attempts} attempts (lock_timeout)")
+    if r.applied:
+        parts += online_view(r.online, r.steps)
     if waiting:
         parts.append(escape(f"not samia's and not applied (samia never runs them): {', '.join(waiting)}"))
     if report.created:

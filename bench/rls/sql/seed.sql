@@ -1,6 +1,8 @@
 -- samia bench: set-based data generator (generate_series; no per-row round trips).
 -- Parameters are read from GUCs set by the harness with set_config():
 --   bench.users, bench.sessions, bench.messages, bench.objects  (integers)
+--   bench.first, bench.last: the rows of one chunk of a "chunked" statement (the harness runs it
+--   once per chunk, so that 10M messages stream in bounded pieces)
 -- Deterministic ids: md5(tag || n)::uuid, so personas can be found by number.
 -- The harness runs this as superuser with session_replication_role = replica (no FK or audit
 -- triggers during the bulk load), then derives last_message_at and runs ANALYZE.
@@ -34,7 +36,7 @@ select s as n,
        md5('s' || s)::uuid as id,
        (select array_agg(md5('u' || (1 + (b.base + k * b.step) % p.users))::uuid order by k)
           from generate_series(0, 1 + s % 3) k) as participants,
-       p.t0 - (interval '365 days' * ((s * 7919) % 1000) / 1000.0) - interval '1 day' as created_at
+       p.t0 - (interval '365 days' * ((s::bigint * 7919) % 1000) / 1000.0) - interval '1 day' as created_at
 from bench_params p, generate_series(1, p.sessions) s,
      lateral (select (s * 2654435761::bigint) % p.users as base,
                      1 + (s * 40503::bigint) % greatest((p.users - 1) / 3, 1) as step) b;
@@ -47,6 +49,7 @@ from bench_sessions;
 
 -- messages: spread evenly over the sessions, timestamps over the last year;
 -- 1 message in 97 contains the word "tarot" (the full-text search target)
+-- chunked: messages
 insert into public.chat_messages (session_id, sender_id, type, content, status, is_delivered,
                                   delivered_at, metadata, created_at, updated_at)
 select s.id,
@@ -65,7 +68,7 @@ select s.id,
 from bench_params p,
      lateral (select j, p.t0 - (interval '365 days' * ((j * 2654435761::bigint) % 1000003) / 1000003.0)
                      - interval '2 minutes' as ts
-              from generate_series(1, p.messages) j) m,
+              from generate_series(current_setting('bench.first')::int, current_setting('bench.last')::int) j) m,
      bench_sessions s
 where s.n = 1 + (m.j - 1) % p.sessions;
 
@@ -74,6 +77,7 @@ insert into public.chat_read_cursors (session_id, user_id, read_at)
 select s.id, u, p.t0 - interval '1 day' * (20 + abs(hashtext(s.id::text || u::text)) % 33)
 from bench_params p, bench_sessions s, unnest(s.participants) u;
 
+-- chunked: objects
 -- storage objects in the chat bucket at {session_id}/{user_id}/{file}
 insert into storage.objects (bucket_id, name, owner, owner_id, metadata, created_at, updated_at, last_accessed_at)
 select 'chat-files',
@@ -83,7 +87,8 @@ select 'chat-files',
        s.participants[1 + (o.k / p.sessions) % cardinality(s.participants)]::text,
        jsonb_build_object('size', 1000 + o.k % 50000, 'mimetype', 'application/octet-stream'),
        p.t0 - interval '1 day', p.t0 - interval '1 day', p.t0 - interval '1 day'
-from bench_params p, generate_series(1, p.objects) o(k), bench_sessions s
+from bench_params p, generate_series(current_setting('bench.first')::int, current_setting('bench.last')::int) o(k),
+     bench_sessions s
 where s.n = 1 + (o.k - 1) % p.sessions;
 
 -- the last-message preview the touch trigger would have maintained

@@ -1,0 +1,1 @@
+"""Migration-safety rules: one module per rule, each exposing `RULE`; the module name is the rule id."""
