@@ -289,7 +289,8 @@ def test_dry_run_lists_the_online_steps_and_changes_nothing(chat_dsn: str) -> No
         existing = PLAN().unit("030_indexes").sql.lower().count("create index if not exists")
         assert len(skipped) == existing and all(p.kind == "create_index" for p in skipped)  # valid already: not run
         inside = [p for p in result.online.statements if p.where == "transaction"]
-        assert [(p.kind, p.locks) for p in inside] == [("drop_index", ())]  # the old index, already gone
+        dropped = PLAN().unit("030_indexes").sql.lower().count("drop index if exists")  # old indexes, already gone
+        assert [(p.kind, p.locks) for p in inside] == [("drop_index", ())] * dropped
 
 
 def test_statements_on_new_tables_stay_in_the_transaction(fresh_dsn: str) -> None:
