@@ -376,8 +376,11 @@ def restore(ws: Workspace, db: str | None = None, *, backup_dir: Path, storage: 
             if not options.url:
                 raise ConfigError(f"{moved} objects were moved through the Storage API: pass --storage-url and"
                                   " --service-key to move them back, or --skip-storage to restore the database only")
-            run_moves(conn, archive, storage_client(options.url, options.service_key), reverse=True)
-        return run(conn, backup_dir, owned=desired)
+            back = run_moves(conn, archive, storage_client(options.url, options.service_key), reverse=True)
+            if back.failed:
+                raise DatabaseError(f"restore: {len(back.failed)} objects could not be moved back (the database is"
+                                    f" unchanged; run restore again): {back.failed[0]}")
+        return run(conn, backup_dir, owned=desired, platform_may_differ=bool(moved and options.skip))
 
 
 # --- helpers ----------------------------------------------------------------------------------

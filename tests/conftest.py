@@ -10,8 +10,15 @@ from typing import Any
 
 import psycopg
 import pytest
+from support import NO_MIGRATIONS, workspace
+
+from samia_schema.backends import Server, create_database, drop_database
+from samia_schema.db import execute_script
+from samia_schema.ledger import bootstrap
+from samia_schema.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
+LEGACY = REPO / "tests" / "fixtures" / "legacy"
 
 
 @pytest.fixture()
@@ -49,3 +56,33 @@ def make_message(conn: psycopg.Connection[Any], session: uuid.UUID, sender: uuid
 
 def claims(uid: uuid.UUID) -> dict[str, Any]:
     return {"sub": str(uid), "role": "authenticated", "aud": "authenticated"}
+
+
+# --- the legacy SAMIA fixture (tests/fixtures/legacy/): built once, cloned per test ------------------
+def build_legacy(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        bootstrap(connection)
+        execute_script(connection, (LEGACY / "schema.sql").read_text(), label="legacy schema")
+        execute_script(connection, (LEGACY / "seed.sql").read_text(), label="legacy seed")
+
+
+@pytest.fixture(scope="session")
+def legacy_template(samia_server: Server) -> Iterator[str]:
+    name = f"samia_legacy_tpl_{uuid.uuid4().hex[:8]}"
+    build_legacy(create_database(samia_server, name))
+    yield name
+    drop_database(samia_server, name)
+
+
+@pytest.fixture()
+def legacy_dsn(samia_server: Server, legacy_template: str) -> Iterator[str]:
+    """A new database holding the legacy fixture (a clone of the template)."""
+    name = f"samia_legacy_{uuid.uuid4().hex[:8]}"
+    yield create_database(samia_server, name, template=legacy_template)
+    drop_database(samia_server, name)
+
+
+@pytest.fixture(scope="session")
+def ws() -> Workspace:
+    """The workspace a consolidation of the legacy fixture uses (the app's own profiles)."""
+    return workspace(profiles="existing", **NO_MIGRATIONS)

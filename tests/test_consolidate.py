@@ -1,6 +1,6 @@
 """`samia consolidate` and `samia restore` on the legacy fixture (tests/fixtures/legacy/), real Postgres.
 
-The fixture is built once per module into a template database and cloned per test (~0.1 s).
+The fixture is built once per session into a template database (conftest.py) and cloned per test (~0.1 s).
 """
 
 from __future__ import annotations
@@ -19,39 +19,10 @@ from samia_schema import api
 from samia_schema.backends import Server, create_database, drop_database
 from samia_schema.consolidate.manifest import BackupItem, checksum, read_manifest
 from samia_schema.consolidate.run import ConsolidationRefused, StorageOptions
-from samia_schema.db import connect, execute_script
-from samia_schema.ledger import bootstrap
+from samia_schema.db import connect
 from samia_schema.workspace import Workspace
 
-LEGACY = Path(__file__).parent / "fixtures" / "legacy"
 SKIP = StorageOptions(skip=True)
-
-
-def build_legacy(dsn: str) -> None:
-    with connect(dsn, autocommit=True) as conn:
-        bootstrap(conn)
-        execute_script(conn, (LEGACY / "schema.sql").read_text(), label="legacy schema")
-        execute_script(conn, (LEGACY / "seed.sql").read_text(), label="legacy seed")
-
-
-@pytest.fixture(scope="module")
-def legacy_template(samia_server: Server) -> Iterator[str]:
-    name = f"samia_legacy_tpl_{uuid.uuid4().hex[:8]}"
-    build_legacy(create_database(samia_server, name))
-    yield name
-    drop_database(samia_server, name)
-
-
-@pytest.fixture()
-def legacy_dsn(samia_server: Server, legacy_template: str) -> Iterator[str]:
-    name = f"samia_legacy_{uuid.uuid4().hex[:8]}"
-    yield create_database(samia_server, name, template=legacy_template)
-    drop_database(samia_server, name)
-
-
-@pytest.fixture(scope="module")
-def ws() -> Workspace:
-    return workspace(profiles="existing", **NO_MIGRATIONS)
 
 
 def one(conn: psycopg.Connection[Any], query: str, *params: Any) -> Any:
@@ -91,7 +62,7 @@ def test_every_legacy_row_is_migrated_or_listed(consolidated: tuple[str, Any, Pa
     assert accounts["chat_sessions"].migrated == 50 and accounts["chat_audit_logs"].migrated == 740
     assert dict(accounts["voice_notes"].reasons) == {"no chat session (feedback)": 20, "the sender has no profile": 1}
     assert dict(accounts["chat_messages"].reasons) == {"no chat session (session_id is null)": 1}
-    assert dict(accounts["chat_monitoring"].reasons) == {"no unified event type for message_sent": 35}
+    assert accounts["chat_monitoring"].skipped == 0  # message_sent: kept in its session's metadata
     with connect(dsn) as conn:
         assert one(conn, "select count(*) from chat_legacy.samia_skipped") == sum(a.skipped for a in report.accounts)
 
@@ -139,10 +110,37 @@ def test_messages_mapping(consolidated: tuple[str, Any, Path]) -> None:
         assert one(conn, "select count(*) from public.chat_messages where waveform_data is not null") > 0
         # events: typing_start -> typing_started; audit actions lowercased, IP moved to metadata
         assert one(conn, "select count(*) from public.chat_monitoring where event_type = 'typing_started'") == 36
+        # a type the unified schema lacks (message_sent) is kept in its session's metadata.legacy.events
+        folded = conn.execute("select e->>'event_type', count(*), bool_and(s.id = m.session_id and e->>'user_id' ="
+                              " m.user_id::text) from public.chat_sessions s,"
+                              " jsonb_array_elements(s.metadata->'legacy'->'events') e"
+                              " join chat_legacy.chat_monitoring m on m.id = (e->>'id')::uuid group by 1").fetchall()
+        assert folded == [("message_sent", 35, True)]
         actions = one(conn, "select array_agg(distinct action order by action) from public.chat_audit_logs")
         assert actions == ["insert", "update"]
         assert one(conn, "select count(*) from public.chat_audit_logs where ip_address is not null") == 0
         assert one(conn, "select count(*) from public.chat_audit_logs where session_id is not null") == 740 - 250 + 250
+
+
+def test_read_state_becomes_cursors(consolidated: tuple[str, Any, Path]) -> None:
+    """Unread counts derive from chat_read_cursors: one per participant who had read something, at the
+    newest read message of the others; nothing a participant had read shows as unread afterwards."""
+    with connect(consolidated[0]) as conn:
+        expected = set(conn.execute(
+            "select s.id, p, max(m.created_at) from public.chat_sessions s, unnest(s.participants) p"
+            " join public.chat_messages m on true where m.session_id = s.id and m.sender_id <> p"
+            " and m.read_at is not null group by 1, 2").fetchall())
+        cursors = set(conn.execute("select session_id, user_id, read_at from public.chat_read_cursors").fetchall())
+        assert cursors == expected and len(cursors) > 10
+        # every message the legacy tables mark read is at or before its reader's cursor
+        assert one(conn, "select count(*) from public.chat_messages m join public.chat_sessions s on s.id = m.session_id,"
+                         " unnest(s.participants) p where m.read_at is not null and m.sender_id <> p and not exists"
+                         " (select 1 from public.chat_read_cursors c where c.session_id = s.id and c.user_id = p"
+                         " and c.read_at >= m.created_at)") == 0
+        # and a session whose messages were all unread keeps them all unread (no cursor for that reader)
+        assert one(conn, "select count(*) from public.chat_read_cursors c where not exists (select 1 from"
+                         " public.chat_messages m where m.session_id = c.session_id and m.sender_id <> c.user_id"
+                         " and m.read_at is not null)") == 0
 
 
 def test_legacy_exposure_is_closed(consolidated: tuple[str, Any, Path]) -> None:
@@ -163,6 +161,11 @@ def test_legacy_exposure_is_closed(consolidated: tuple[str, Any, Path]) -> None:
         assert one(conn, "select count(*) from pg_policies where tablename = 'profiles'") == 3
         assert "super_admin" in one(conn, "select pg_get_constraintdef(oid) from pg_constraint"
                                           " where conname = 'profiles_role_check'")
+        assert one(conn, "select array_agg(column_name::text order by column_name) from information_schema.columns"
+                         " where table_schema = 'public' and table_name = 'profiles' and column_name in"
+                         " ('first_name', 'zodiac', 'specialties', 'display_name')") == [
+            "first_name", "specialties", "zodiac"]  # the app's columns kept, none added
+        assert one(conn, "select count(*) from public.profiles") == 60
 
 
 def test_storage_plan(consolidated: tuple[str, Any, Path]) -> None:
@@ -239,8 +242,32 @@ def test_refusals_change_nothing(ws: Workspace, legacy_dsn: str, tmp_path: Path)
         conn.execute("alter table public.voice_notes drop column waveform_data")
     with pytest.raises(ConsolidationRefused, match="unknown shape"):
         api.consolidate(ws, legacy_dsn, backup_dir=tmp_path / "b", storage=SKIP)
+    with connect(legacy_dsn, autocommit=True) as conn:  # a table without the one it needs: no script leaves that
+        conn.execute("alter table public.voice_notes add column waveform_data jsonb")
+        conn.execute("drop table public.chat_sessions cascade")
+    with pytest.raises(ConsolidationRefused, match="legacy chat_messages without chat_sessions"):
+        api.consolidate(ws, legacy_dsn, backup_dir=tmp_path / "b", storage=SKIP)
     with connect(legacy_dsn) as conn:
         assert one(conn, "select to_regnamespace('chat_legacy')") is None
+
+
+def test_a_database_without_the_unified_era(ws: Workspace, legacy_dsn: str, tmp_path: Path) -> None:
+    """Its scripts never ran: no chat_audit_logs, no chat_monitoring (read as empty, never archived)."""
+    with connect(legacy_dsn, autocommit=True) as conn:
+        conn.execute("drop function public.log_chat_audit() cascade")
+        conn.execute("drop table public.chat_audit_logs, public.chat_monitoring")
+    plan = api.plan(ws, legacy_dsn, drift=False)
+    assert plan.legacy is not None and not plan.legacy.refusals
+    assert {o.name for o in plan.legacy.objects if o.shape.startswith("absent")} == {
+        "public.chat_audit_logs", "public.chat_monitoring"}
+    report = api.consolidate(ws, legacy_dsn, backup_dir=tmp_path / "b", storage=SKIP)
+    assert report.proven and {a.table for a in report.accounts} == {
+        "messages", "chat_messages", "voice_notes", "chat_sessions", "chat_notifications", "voice_note_approvals"}
+    with connect(legacy_dsn) as conn:
+        assert one(conn, "select count(*) from pg_tables where schemaname = 'chat_legacy'"
+                         " and tablename in ('chat_audit_logs', 'chat_monitoring')") == 0
+        assert one(conn, "select count(*) from public.chat_messages") == 1100 + 999 + 129
+    assert api.restore(ws, legacy_dsn, backup_dir=tmp_path / "b", storage=SKIP).mismatches == ()
 
 
 def test_diff_scope_is_the_owned_objects(ws: Workspace, consolidated: tuple[str, Any, Path]) -> None:
@@ -282,20 +309,3 @@ def test_cli_consolidate_and_restore(legacy_dsn: str, tmp_path: Path) -> None:
     assert json.loads(back.stdout)["equal"] is True
     bad = runner.invoke(app, ["restore", "--db", legacy_dsn, "--from", str(tmp_path / "nothing")], env=env)
     assert bad.exit_code == 2 and "not a samia backup" in bad.output
-
-
-@pytest.mark.skipif(not (__import__("os").environ.get("SAMIA_TEST_STORAGE_URL")
-                         and __import__("os").environ.get("SAMIA_TEST_SERVICE_KEY")),
-                    reason="storage moves need a real Storage API (it cannot run in CI here):"
-                           " set SAMIA_TEST_STORAGE_URL and SAMIA_TEST_SERVICE_KEY")
-def test_storage_moves_through_the_api() -> None:  # pragma: no cover - needs the real Storage API server
-    import os
-
-    dsn = os.environ["SAMIA_TEST_STORAGE_DSN"]  # the database behind that Storage API, with the legacy fixture
-    ws = workspace(profiles="existing", **NO_MIGRATIONS)
-    options = StorageOptions(os.environ["SAMIA_TEST_STORAGE_URL"], os.environ["SAMIA_TEST_SERVICE_KEY"])
-    report = api.consolidate(ws, dsn, backup_dir=Path(os.environ.get("TMPDIR", "/tmp")) / uuid.uuid4().hex,
-                             storage=options)
-    assert report.storage.pending == 0 and not report.storage.failed
-    again = api.consolidate(ws, dsn, storage=options, prove=False)
-    assert again.storage == report.storage  # idempotent: nothing left to move

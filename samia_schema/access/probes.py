@@ -21,6 +21,7 @@ from ..packs.base import AuditTrail, World
 from .matrix import Persona
 
 PROBE_IP = "203.0.113.77"
+FOREIGN = "<a row outside the world>"  # stands for every visible row outside a probe's world
 # as Supabase's edge forwards a request: the client's own (forged) x-forwarded-for entry first, the
 # real address appended by the edge and repeated in cf-connecting-ip
 PROBE_HEADERS = {"x-forwarded-for": f"198.51.100.66, {PROBE_IP}", "cf-connecting-ip": PROBE_IP,
@@ -106,12 +107,38 @@ class Probe:
             succeeded, detail = False, first_line(exc)
         return AttemptResult(name, succeeded, detail, problem)
 
-    def visible(self, statement: sql.SQL | sql.Composed, params: Mapping[str, Any] | None = None) -> set[Any] | None:
-        """Ids the persona can read with `statement`; None when the read is refused outright."""
+    def visible(self, statement: sql.SQL | sql.Composed, params: Mapping[str, Any] | None = None, *,
+                within: frozenset[Any] | None = None) -> set[Any] | None:
+        """Ids the persona can read with `statement`; None when the read is refused outright.
+
+        With `within` (the world's ids) only those ids come back, plus FOREIGN when the persona
+        sees any other row: what `classify` needs, without reading a large table into Python.
+
+        Example:
+            >>> probe.visible(sql.SQL("select id from notes"), within=frozenset(world.notes))
+            {UUID('…'), FOREIGN}
+        """
         try:
             with self.conn.transaction(force_rollback=True):
                 set_request(self.conn, self.persona.role, self.claims, PROBE_HEADERS)
-                return {r[0] for r in self.conn.execute(statement, params).fetchall()}
+                if within is None:
+                    return {r[0] for r in self.conn.execute(statement, params).fetchall()}
+                ids = sql.Literal(list(within))
+                seen = {r[0] for r in self.conn.execute(sql.SQL("select v.x from ({}) v(x) where v.x = any({})").format(
+                    statement, ids), params).fetchall()}
+                other = self.conn.execute(sql.SQL("select exists (select 1 from ({}) v(x) where v.x <> all ({}))")
+                                          .format(statement, ids), params).fetchone()
+                return seen | ({FOREIGN} if other and other[0] else set())
+        except psycopg.errors.InsufficientPrivilege:
+            return None
+
+    def count(self, statement: sql.SQL | sql.Composed, params: Mapping[str, Any] | None = None) -> int | None:
+        """How many rows the persona reads with `statement` (None: refused outright)."""
+        try:
+            with self.conn.transaction(force_rollback=True):
+                set_request(self.conn, self.persona.role, self.claims, PROBE_HEADERS)
+                row = self.conn.execute(sql.SQL("select count(*) from ({}) v").format(statement), params).fetchone()
+                return int(row[0]) if row else 0
         except psycopg.errors.InsufficientPrivilege:
             return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from ..resources import static_sql
@@ -35,8 +36,30 @@ def classify(visible: set[Any] | None, every: frozenset[Any], own: frozenset[Any
 
 
 def read_level(probe: Probe, target: ReadTarget) -> tuple[str, str]:
-    """Observe the select level of a read target for the probe's persona."""
-    return classify(probe.visible(target.statement, target.params), target.every, target.own)
+    """Observe the select level of a read target for the probe's persona (never a whole table in Python)."""
+    if target.whole:
+        row = probe.conn.execute(sql.SQL("select count(*) from ({}) v").format(target.statement),
+                                 target.params).fetchone()
+        return whole_level(probe.count(target.statement, target.params), int(row[0]) if row else 0)
+    return classify(probe.visible(target.statement, target.params, within=target.every), target.every, target.own)
+
+
+def whole_level(visible: int | None, total: int) -> tuple[str, str]:
+    """Level of a table the persona sees all of or nothing of, from row counts.
+
+    Example:
+        >>> whole_level(0, 12)
+        ('none', '0 rows')
+    """
+    if not total:
+        return "vacuous", "the world has no rows to see"
+    if visible is None:
+        return "none", "permission denied"
+    if visible == 0:
+        return "none", "0 rows"
+    if visible == total:
+        return "all", f"{total}/{total} rows"
+    return "partial", f"{visible}/{total} rows"
 
 
 def surface_level(probe: Probe, schema: str, declared: frozenset[str]) -> tuple[str, str]:

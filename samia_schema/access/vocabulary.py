@@ -41,6 +41,7 @@ class ReadTarget:
     every: frozenset[Any]
     own: frozenset[Any] = frozenset()
     params: Mapping[str, Any] | None = None
+    whole: bool = False  # every row of the statement is the world (`every` unused): all or nothing, by count
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,8 @@ def reconcile_sql(changes: Iterable[Change], *, allow_destructive: bool = True) 
     """Statements that make the live side equal the desired side, safely ordered.
 
     Without `allow_destructive`, a statement that drops data or an object the desired side does
-    not own (a table, a column, a function, a bucket) is `withheld`: rendered as a comment.
+    not own (a table, a column, a function, a bucket, or anything on a table it does not own: a
+    policy, a trigger, an index, a grant) is `withheld`: rendered as a comment.
 
     Example:
         >>> for statement in reconcile_sql(diff(live, desired)):
@@ -123,8 +124,9 @@ def reconcile_sql(changes: Iterable[Change], *, allow_destructive: bool = True) 
     staged: list[tuple[int, int, Statement]] = []
     for position, change in enumerate(changes):
         for phase, statement in BY_NAME[change.object_type].reconcile(change):
-            if not allow_destructive and (statement.unowned or not change.owned) and \
-                    (statement.destructive or statement.unowned):
+            unowned_drop = change.kind == "added" and not change.owned  # live only, on a table not ours
+            if not allow_destructive and (unowned_drop or (statement.unowned or not change.owned) and
+                                          (statement.destructive or statement.unowned)):
                 statement = dataclasses.replace(statement, withheld=True)
             staged.append((phase, position, statement))
     staged.sort(key=lambda item: (item[0], item[1]))

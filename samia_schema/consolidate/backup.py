@@ -1,10 +1,11 @@
 """Backups: a consistent snapshot of the tables a change touches, streamed to files, with a manifest.
 
 Everything is read in one REPEATABLE READ transaction (one snapshot): each table's rows go to a
-COPY file (streamed in chunks, never a whole table in memory) and get a server-side checksum; the
-catalog of the snapshotted schemas is saved as JSON (the restore rebuilds structure from it).
-When a `pg_dump` at least as new as the server is found, it also writes a custom-format archive
-of the whole tables (same snapshot, for `pg_restore` by hand).
+COPY file, checksummed as they stream (one pass, never a whole table in memory: see manifest.py);
+the catalog of the snapshotted schemas is saved as JSON (the restore rebuilds structure from it).
+When a `pg_dump` at least as new as the server is found, it writes a custom-format archive of the
+whole tables from the same snapshot (for `pg_restore` by hand), running while the COPY files are
+written.
 
 Example:
     >>> manifest = backup(conn, dsn, [BackupItem("public", "messages")], Path("backup-1"), ("public",))
@@ -24,14 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from .. import __version__
 from ..catalog import snapshot
 from ..catalog.serial import catalog_to_json
 from ..db import redact_dsn
 from ..errors import ConfigError, DatabaseError, first_line
-from .manifest import CATALOG, BackupItem, Manifest, SavedTable, checksum, exists, write_manifest
+from .manifest import CATALOG, BackupItem, Manifest, SavedTable, copy_out, exists, stored_columns, write_manifest
 
 Progress = Callable[[str, int, int | None], None]  # (step, done, total)
 
@@ -80,7 +80,9 @@ def _pattern(item: BackupItem) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in (item.schema, item.table))
 
 
-def _dump(dsn: str, snapshot_id: str, items: Sequence[BackupItem], target: Path, major: int) -> tuple[str | None, str]:
+def _start_dump(dsn: str, snapshot_id: str, items: Sequence[BackupItem], target: Path,
+                major: int) -> tuple[subprocess.Popen[str] | None, str]:
+    """Start pg_dump of the whole tables on the exported snapshot (None: not available, and why)."""
     tool = find_pg_tool("pg_dump", major)
     whole = [i for i in items if i.mode == "whole"]
     if tool is None:
@@ -88,13 +90,32 @@ def _dump(dsn: str, snapshot_id: str, items: Sequence[BackupItem], target: Path,
     if not whole:
         return None, "no whole tables to dump"
     conninfo, env = tool_env(dsn)
-    args = [str(tool), "--format=custom", f"--file={target}", f"--snapshot={snapshot_id}", "--no-password"]
+    args = [str(tool), "--format=custom", "--compress=1", f"--file={target}", f"--snapshot={snapshot_id}",
+            "--no-password"]
     for item in whole:
         args += ["--table", _pattern(item)]
-    done = subprocess.run([*args, "--dbname", conninfo], env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise DatabaseError(f"pg_dump failed: {first_line(RuntimeError(done.stderr.strip() or 'no output'))}")
-    return target.name, f"pg_dump archive ({tool.parent.parent.name}): pg_restore --list {target.name}"
+    process = subprocess.Popen([*args, "--dbname", conninfo], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    return process, f"pg_dump archive ({tool.parent.parent.name}): pg_restore --list {target.name}"
+
+
+def _finish_dump(process: subprocess.Popen[str] | None) -> None:
+    if process is None:
+        return
+    _, err = process.communicate()
+    if process.returncode != 0:
+        raise DatabaseError(f"pg_dump failed: {first_line(RuntimeError(err.strip() or 'no output'))}")
+
+
+def _save(conn: psycopg.Connection[Any], item: BackupItem, directory: Path, name: str) -> SavedTable:
+    """One table's COPY file and checksum, in one streamed pass."""
+    if not exists(conn, item.schema, item.table):
+        return SavedTable(item, 0, "0:0:0", None)
+    columns = stored_columns(conn, item.schema, item.table)
+    with open(directory / name, "wb") as out:
+        total = copy_out(conn, item, columns, out.write)
+    identity = copy_out(conn, item, item.identity).digest if item.identity else ""
+    return SavedTable(item, total.rows, total.digest, name, columns, identity)
 
 
 def backup(conn: psycopg.Connection[Any], dsn: str, items: Sequence[BackupItem], directory: Path,
@@ -104,11 +125,26 @@ def backup(conn: psycopg.Connection[Any], dsn: str, items: Sequence[BackupItem],
     `conn` must be in autocommit mode. The directory must be empty or new (a backup is never
     overwritten). `absent_schemas` are schemas that do not exist yet and that a restore removes.
     """
-    if directory.exists() and any(directory.iterdir()):
-        raise ConfigError(f"{directory}: not empty; a backup is never written over another")
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "data").mkdir()
+    try:
+        if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+            raise ConfigError(f"{directory}: not an empty directory; a backup is never written over anything"
+                              " (pass a new directory)")
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "data").mkdir()
+    except OSError as exc:
+        raise ConfigError(f"{directory}: cannot write a backup there ({exc.strerror or exc});"
+                          " nothing changed") from None
+    try:
+        return _snapshot(conn, dsn, items, directory, schemas, absent_schemas, progress)
+    except OSError as exc:  # a full disk, a file the backup cannot write: the database was only read
+        raise ConfigError(f"backup: {exc.filename or directory}: {exc.strerror or exc}; nothing changed"
+                          " (the directory holds an incomplete backup)") from None
+
+
+def _snapshot(conn: psycopg.Connection[Any], dsn: str, items: Sequence[BackupItem], directory: Path,
+              schemas: Sequence[str], absent_schemas: Sequence[str], progress: Progress) -> Manifest:
     saved: list[SavedTable] = []
+    progress("backup: snapshot and catalog", 0, len(items))
     try:
         with conn.transaction():
             conn.execute("set transaction isolation level repeatable read, read only")
@@ -118,20 +154,18 @@ def backup(conn: psycopg.Connection[Any], dsn: str, items: Sequence[BackupItem],
             snapshot_id, major, dbname = row
             catalog = snapshot(conn, schemas)
             (directory / CATALOG).write_text(json.dumps(catalog_to_json(catalog)) + "\n", encoding="utf-8")
-            dump, note = _dump(dsn, snapshot_id, items, directory / "tables.pgdump", major)
-            for number, item in enumerate(items, 1):
-                progress(f"backup {item.name}", number - 1, len(items))
-                if not exists(conn, item.schema, item.table):
-                    saved.append(SavedTable(item, 0, "0:0:0", None))
-                    continue
-                total = checksum(conn, item)
-                name = f"data/{number:03d}.copy"
-                with open(directory / name, "wb") as out, conn.cursor() as cur:
-                    copy_sql = sql.SQL("copy (select * from {}{}) to stdout").format(item.relation(), item.filter())
-                    with cur.copy(copy_sql, item.params) as copy:
-                        for chunk in copy:
-                            out.write(chunk)
-                saved.append(SavedTable(item, total.rows, total.digest, name))
+            dump_process, note = _start_dump(dsn, snapshot_id, items, directory / "tables.pgdump", major)
+            try:
+                for number, item in enumerate(items, 1):
+                    progress(f"backup {item.name}", number - 1, len(items))
+                    saved.append(_save(conn, item, directory, f"data/{number:03d}.copy"))
+            except BaseException:
+                if dump_process is not None:  # the snapshot ends with this transaction: stop pg_dump too
+                    dump_process.kill()
+                    dump_process.wait()
+                raise
+            _finish_dump(dump_process)
+            dump = "tables.pgdump" if dump_process is not None else None
             progress("backup", len(items), len(items))
     except psycopg.Error as exc:
         raise DatabaseError(f"backup: {first_line(exc)}") from exc

@@ -6,9 +6,11 @@
    (columns, constraints, indexes, policies, triggers, grants) and puts back policies, triggers,
    grants, functions and buckets the change altered. Objects created since are dropped only when
    the templates own them (`owned`): nothing of the application's is ever removed.
-3. Rows are copied back in foreign-key order (user triggers off while loading); `rows` items are
-   replaced only where their checksum differs; the scratch schema and the schemas that did not
-   exist are dropped (never with CASCADE); every checksum must equal the manifest's.
+3. The scratch schema and the schemas that did not exist are dropped (never with CASCADE); rows are
+   copied back (user triggers off, indexes and foreign keys rebuilt once at the end: see bulk.py);
+   `rows` items are replaced only where their checksum differs; `platform` items (storage objects)
+   are never written (the Storage API moves objects back) and compare on their identity columns;
+   every checksum must equal the manifest's.
 
 Example:
     >>> restore(conn, Path("backup-1"), owned=desired).mismatches
@@ -32,7 +34,8 @@ from ..catalog.kinds import BY_NAME
 from ..catalog.serial import catalog_from_json
 from ..errors import DatabaseError, first_line
 from .backup import Progress, _noop
-from .manifest import CATALOG, SavedTable, checksum, exists, read_manifest
+from .bulk import bulk_fill
+from .manifest import CATALOG, SavedTable, checksum, exists, pinned_output, read_manifest, schema_exists
 
 _CHUNK = 1 << 20
 
@@ -45,6 +48,7 @@ class RestoredTable:
     expected: str
     found: str
     reloaded: bool
+    checked: bool = True  # False: a `platform` item the caller let differ (objects left where they were moved)
 
     @property
     def equal(self) -> bool:
@@ -60,7 +64,12 @@ class RestoreReport:
 
     @property
     def mismatches(self) -> tuple[RestoredTable, ...]:
-        return tuple(t for t in self.tables if not t.equal)
+        return tuple(t for t in self.tables if not t.equal and t.checked)
+
+    @property
+    def left_as_they_are(self) -> tuple[RestoredTable, ...]:
+        """`platform` items that differ from the backup and were allowed to (`platform_may_differ`)."""
+        return tuple(t for t in self.tables if not t.equal and not t.checked)
 
 
 def _is_owned(change: Change, owned: Catalog) -> bool:
@@ -75,10 +84,6 @@ def _tables_in(conn: psycopg.Connection[Any], schema: str) -> list[str]:
     rows = conn.execute("select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
                         " where n.nspname = %s and c.relkind in ('r', 'p') order by 1", (schema,)).fetchall()
     return [r[0] for r in rows]
-
-
-def _schema_exists(conn: psycopg.Connection[Any], schema: str) -> bool:
-    return conn.execute("select 1 from pg_namespace where nspname = %s", (schema,)).fetchone() is not None
 
 
 def load_order(saved: Sequence[SavedTable], catalog: Catalog) -> list[SavedTable]:
@@ -101,15 +106,22 @@ def load_order(saved: Sequence[SavedTable], catalog: Catalog) -> list[SavedTable
 def _copy_in(conn: psycopg.Connection[Any], directory: Path, table: SavedTable) -> None:
     if table.file is None:
         return
-    with conn.cursor() as cur, open(directory / table.file, "rb") as data:
-        with cur.copy(sql.SQL("copy {} from stdin").format(table.item.relation())) as copy:
+    columns = sql.SQL(" ({})").format(sql.SQL(", ").join(map(sql.Identifier, table.columns))) if table.columns \
+        else sql.SQL("")
+    with pinned_output(conn), conn.cursor() as cur, open(directory / table.file, "rb") as data:
+        with cur.copy(sql.SQL("copy {}{} from stdin").format(table.item.relation(), columns)) as copy:
             while chunk := data.read(_CHUNK):
                 copy.write(chunk)
 
 
-def restore(conn: psycopg.Connection[Any], directory: Path, *, owned: Catalog,
+def restore(conn: psycopg.Connection[Any], directory: Path, *, owned: Catalog, platform_may_differ: bool = False,
             progress: Progress = _noop) -> RestoreReport:
-    """Restore the backup in `directory` (see the module docstring); `conn` in autocommit mode."""
+    """Restore the backup in `directory` (see the module docstring); `conn` in autocommit mode.
+
+    `platform` items (storage objects) are never written: the Storage API moved their objects back
+    first, and they are compared on their identity (bucket, name); with `platform_may_differ`
+    (objects deliberately left where they were moved) a difference is reported, not fatal.
+    """
     manifest = read_manifest(directory)
     saved_catalog = catalog_from_json(json.loads((directory / CATALOG).read_text(encoding="utf-8")))
     trash = f"samia_restore_{uuid.uuid4().hex[:8]}"
@@ -124,7 +136,7 @@ def restore(conn: psycopg.Connection[Any], directory: Path, *, owned: Catalog,
                 if exists(conn, t.item.schema, t.item.table):
                     conn.execute(sql.SQL("alter table {} set schema {}").format(
                         t.item.relation(), sql.Identifier(trash)))
-            dropped = [s for s in manifest.absent_schemas if _schema_exists(conn, s)]
+            dropped = [s for s in manifest.absent_schemas if schema_exists(conn, s)]
             trashes = [trash]
             for number, schema in enumerate(dropped, 1):  # one scratch schema each: names may repeat
                 trashes.append(f"{trash}_{number}")
@@ -155,29 +167,25 @@ def restore(conn: psycopg.Connection[Any], directory: Path, *, owned: Catalog,
             for schema in (*trashes, *dropped):
                 conn.execute(sql.SQL("drop schema {}").format(sql.Identifier(schema)))
             ordered = load_order(manifest.tables, saved_catalog)
-            for number, t in enumerate(ordered, 1):
-                progress(f"restore {t.item.name}", number - 1, len(ordered))
-                if t.item.mode == "whole" and t.file is not None:
-                    conn.execute(sql.SQL("alter table {} disable trigger user").format(t.item.relation()))
             reload = [t for t in ordered if t.item.mode == "rows" and t.file is not None
                       and checksum(conn, t.item).digest != t.digest]
             for t in reversed(reload):
                 conn.execute(sql.SQL("delete from {}{}").format(t.item.relation(), t.item.filter()), t.item.params)
+            loaded = [(t.item.schema, t.item.table) for t in ordered if t.item.mode == "whole" and t.file is not None]
+            with bulk_fill(conn, loaded, triggers_off=loaded):  # indexes and foreign keys rebuilt once
+                for number, t in enumerate(ordered, 1):
+                    if (t.item.mode == "whole" or t in reload) and t.file is not None:
+                        progress(f"restore {t.item.name}", number - 1, len(ordered))
+                        _copy_in(conn, directory, t)
+                progress("restore: rebuild indexes and foreign keys", len(ordered), len(ordered))
             for t in ordered:
-                if (t.item.mode == "whole" or t in reload) and t.file is not None:
-                    _copy_in(conn, directory, t)
-            for t in ordered:
-                if t.item.mode == "whole" and t.file is not None:
-                    conn.execute(sql.SQL("alter table {} enable trigger user").format(t.item.relation()))
-                    for trigger in saved_catalog.triggers:
-                        if (trigger.schema, trigger.table) == (t.item.schema, t.item.table) and not trigger.enabled:
-                            conn.execute(sql.SQL("alter table {} disable trigger {}").format(
-                                t.item.relation(), sql.Identifier(trigger.name)))
-            for t in ordered:
-                found = checksum(conn, t.item).digest if exists(conn, t.item.schema, t.item.table) else "0:0:0"
-                tables.append(RestoredTable(t.item.name, t.item.mode, t.rows, t.digest, found,
-                                            t.item.mode == "whole" or t in reload))
-            bad = [t for t in tables if not t.equal]
+                platform = t.item.mode == "platform"
+                found = "0:0:0" if not exists(conn, t.item.schema, t.item.table) else \
+                    checksum(conn, t.item, identity=platform).digest
+                tables.append(RestoredTable(t.item.name, t.item.mode, t.rows, t.identity_digest if platform
+                                            else t.digest, found, t.item.mode == "whole" or t in reload,
+                                            not (platform and platform_may_differ)))
+            bad = [t for t in tables if not t.equal and t.checked]
             if bad:
                 raise DatabaseError("restore: checksums differ after restore for "
                                     + ", ".join(t.name for t in bad) + " (rolled back)")

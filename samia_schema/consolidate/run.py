@@ -19,7 +19,7 @@ import psycopg
 
 from ..errors import ConfigError, DatabaseError, SamiaError, first_line
 from .backup import Progress, _noop, backup
-from .manifest import Manifest, checksum, exists, read_manifest
+from .manifest import Manifest, checksum, exists, read_manifest, schema_exists
 from .protocol import Consolidation, Inventory, TableAccount
 from .storage import MoveCounts, counts, run_moves, storage_client
 
@@ -105,14 +105,18 @@ def _migrate(ws: Workspace, conn: psycopg.Connection[Any], c: Consolidation, inv
 
     with conn.transaction(force_rollback=dry_run):
         conn.execute("select pg_advisory_xact_lock(%s)", (APPLY_LOCK_KEY,))
-        conn.execute("select set_config('statement_timeout', '0', true)")
+        # a lock the application holds is waited for at most lock_timeout (a queued exclusive lock would
+        # block the app's readers meanwhile); the long statements themselves have no timeout
+        conn.execute("select set_config('lock_timeout', %s, true), set_config('statement_timeout', '0', true)",
+                     (ws.settings.lock_timeout,))
         c.prepare(conn, inventory, step)
         step("apply the templates")
         result = apply_plan(conn, ws.plan, ws.settings, migrations_dir=ws.settings.migrations_dir)
         conn.execute("select set_config('statement_timeout', '0', true)")
         c.fill(conn, inventory, step)
+        step("accounts")
         accounts, skipped = c.accounts(conn), c.skipped(conn, 200)
-        moves = counts(conn, c.archive_schema)
+        moves = counts(conn, c.archive_schema, plan=True)
     return result.applied, accounts, skipped, moves
 
 
@@ -130,13 +134,14 @@ def consolidate(ws: Workspace, dsn: str, *, backup_dir: Path | None, dry_run: bo
         progress(what, 0, None)
 
     with connect(dsn, autocommit=True) as conn:
+        step("detect")
         try:
             inventory = c.detect(conn)
         except psycopg.Error as exc:
             raise DatabaseError(f"consolidate: {first_line(exc)}") from exc
         if inventory.refusals:
             raise ConsolidationRefused("consolidate refused, nothing changed: " + "; ".join(inventory.refusals))
-        before = counts(conn, c.archive_schema)
+        before = counts(conn, c.archive_schema, plan=True)
         if not dry_run and (before.pending or inventory.pending) and not storage.skip and not storage.url:
             raise ConfigError("objects must move through the Storage API: pass --storage-url and --service-key"
                               " (or SAMIA_STORAGE_URL / SAMIA_SERVICE_KEY), or --skip-storage to run the database"
@@ -151,12 +156,16 @@ def consolidate(ws: Workspace, dsn: str, *, backup_dir: Path | None, dry_run: bo
                 if backup_dir is None:
                     raise ConfigError("a consolidation backs up first: pass --backup DIR (an empty or new directory)")
                 absent = [s for s in (c.archive_schema, *ws.pack.schemas(ws.settings), "samia")
-                          if conn.execute("select 1 from pg_namespace where nspname = %s", (s,)).fetchone() is None]
+                          if not schema_exists(conn, s)]
                 manifest = backup(conn, dsn, c.backup_items(conn, inventory), backup_dir,
                                   (*ws.pack.schemas(ws.settings), "supabase_migrations"), absent_schemas=absent,
                                   progress=progress)
             try:
                 applied, accounts, skipped, moves = _migrate(ws, conn, c, inventory, dry_run, step)
+            except psycopg.errors.LockNotAvailable as exc:
+                raise DatabaseError(f"consolidate: a table is in use, its lock was not granted within lock_timeout"
+                                    f" ({ws.settings.lock_timeout}): {first_line(exc)} (rolled back: the database is"
+                                    " as it was; run in a quiet window, or raise samia.lock_timeout)") from exc
             except psycopg.Error as exc:
                 raise DatabaseError(f"consolidate: {first_line(exc)} (rolled back: the database is as it was)") from exc
         elif backup_dir is not None and (backup_dir / "manifest.json").is_file():
@@ -169,6 +178,8 @@ def consolidate(ws: Workspace, dsn: str, *, backup_dir: Path | None, dry_run: bo
             moves = run_moves(conn, c.archive_schema, storage_client(storage.url, storage.service_key),
                               progress=lambda done, total: progress("storage", done, total))
             ran = True
+        if manifest is not None:
+            step("checksums: archive against backup")
         accounts = _checksums(conn, c, accounts, manifest)
     verify = diff = None
     if prove and not dry_run:

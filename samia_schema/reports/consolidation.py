@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from typing import Any
 
 from ..catalog import change_to_dict
@@ -43,7 +44,8 @@ def report_json(report: ConsolidationReport) -> dict[str, Any]:
                    for a in report.accounts],
         "skipped_rows": [{"table": t, "id": i, "reason": r} for t, i, r in report.skipped_rows],
         "storage": {"pending": report.storage.pending, "moved": report.storage.moved, "kept": report.storage.kept,
-                    "failed": list(report.storage.failed), "ran": report.storage_ran},
+                    "failed": list(report.storage.failed), "ran": report.storage_ran,
+                    "plan": [asdict(g) for g in report.storage.plan]},
         "verify": None if report.verify is None else {"passed": report.verify.passed,
                                                        "failures": len(report.verify.report.failures)},
         "diff": None if report.diff is None else {"differences": len(report.diff.changes),
@@ -75,6 +77,11 @@ def report_markdown(report: ConsolidationReport) -> str:
     if s.pending and not report.storage_ran:
         lines.append("pending objects move when consolidate runs again with --storage-url and --service-key")
     lines += [f"- failed: {f}" for f in s.failed]
+    if s.plan:
+        lines += ["", "| from bucket | layout | to | state | reason | objects | example |",
+                  "|---|---|---|---|---|---:|---|"]
+        lines += [f"| {g.source_bucket} | `{g.layout}` | {g.target_bucket or '—'} | {g.state} | {g.reason or '—'} |"
+                  f" {g.objects} | `{g.example}` |" for g in s.plan]
     lines += ["", *inventory_markdown(report.inventory), "", "## Proof", ""]
     lines.append(f"- every legacy row migrated or listed: {'yes' if report.balanced else '**no**'}")
     lines.append(f"- archived tables equal the backup (checksums): {'yes' if report.checksums_kept else '**no**'}")
@@ -92,7 +99,7 @@ def restore_json(report: RestoreReport) -> dict[str, Any]:
     return {"backup": str(report.directory), "statements": report.statements,
             "dropped_schemas": list(report.dropped_schemas), "equal": not report.mismatches,
             "tables": [{"table": t.name, "mode": t.mode, "rows": t.rows, "expected": t.expected, "found": t.found,
-                        "reloaded": t.reloaded, "equal": t.equal} for t in report.tables]}
+                        "reloaded": t.reloaded, "equal": t.equal, "checked": t.checked} for t in report.tables]}
 
 
 def restore_markdown(report: RestoreReport) -> str:
@@ -101,4 +108,6 @@ def restore_markdown(report: RestoreReport) -> str:
              "| table | mode | rows | reloaded | checksum equal |", "|---|---|---:|---|---|"]
     lines += [f"| {t.name} | {t.mode} | {t.rows} | {'yes' if t.reloaded else 'no'} | {'yes' if t.equal else '**no**'} |"
               for t in report.tables]
+    lines += [f"- {t.name}: left as it is (objects stay where they were moved: --skip-storage)"
+              for t in report.left_as_they_are]
     return "\n".join(lines) + "\n"

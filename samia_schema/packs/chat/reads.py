@@ -32,9 +32,7 @@ def whole_table(name: str) -> Callable[[Probe], ReadTarget]:
     """A table the persona sees all of or nothing of (audit log, monitoring): every row is the world."""
 
     def targets(p: Probe) -> ReadTarget:
-        statement = sql.SQL("select id from {}").format(table(p, name))
-        every = frozenset(r[0] for r in p.conn.execute(statement).fetchall())
-        return ReadTarget(statement, every)
+        return ReadTarget(sql.SQL("select id from {}").format(table(p, name)), frozenset(), whole=True)
 
     return targets
 

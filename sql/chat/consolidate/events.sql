@@ -1,21 +1,38 @@
 -- Monitoring events: the legacy types mapped (typing_start/stop -> typing_started/stopped), a typing
--- notification becomes a typing_started event; a type the unified schema lacks is listed, not
--- guessed. The legacy timestamp, address and user agent go to metadata.legacy.
+-- notification becomes a typing_started event. A type the unified schema lacks (message_sent: the
+-- message row records the send) is not guessed: the event is kept in its session's
+-- metadata.legacy.events (id, type, user, time, metadata, address). The legacy timestamp, address
+-- and user agent go to metadata.legacy.
+create temp table samia_events on commit drop as
+select m.*, case m.event_type when 'typing_start' then 'typing_started' when 'typing_stop' then 'typing_stopped'
+              else m.event_type end mapped,
+       exists (select 1 from {schema}.chat_sessions s where s.id = m.session_id) session_migrated,
+       exists (select 1 from auth.users u where u.id = m.user_id) user_exists
+  from {archive}.chat_monitoring m;
 insert into {schema}.chat_monitoring (id, user_id, event_type, session_id, metadata, created_at)
-select e.id, e.user_id, e.mapped, case when exists (select 1 from {schema}.chat_sessions s where s.id = e.session_id) then e.session_id end,
+select e.id, e.user_id, e.mapped, case when e.session_migrated then e.session_id end,
        case when jsonb_typeof(e.metadata) = 'object' then e.metadata else '{{}}'::jsonb end
          || jsonb_build_object('legacy', jsonb_strip_nulls(jsonb_build_object('source', 'chat_monitoring', 'event_type', e.event_type,
               'session_id', e.session_id, 'ip_address', e.ip_address, 'user_agent', e.user_agent, 'created_at', e.created_at))),
        coalesce(e."timestamp", e.created_at, now())
-  from (select m.*, case m.event_type when 'typing_start' then 'typing_started' when 'typing_stop' then 'typing_stopped'
-                      else m.event_type end mapped from {archive}.chat_monitoring m) e
- where e.mapped = any (%(events)s) and exists (select 1 from auth.users u where u.id = e.user_id);
+  from samia_events e
+ where e.mapped = any (%(events)s) and e.user_exists;
+update {schema}.chat_sessions s
+   set metadata = jsonb_set(s.metadata, '{{legacy,events}}', coalesce(s.metadata #> '{{legacy,events}}', '[]'::jsonb) || f.events)
+  from (select e.session_id, jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                 'id', e.id, 'event_type', e.event_type, 'user_id', e.user_id, 'at', coalesce(e."timestamp", e.created_at),
+                 'metadata', e.metadata, 'ip_address', e.ip_address, 'user_agent', e.user_agent))
+                 order by coalesce(e."timestamp", e.created_at), e.id) events
+          from samia_events e
+         where not e.mapped = any (%(events)s) and e.session_migrated
+         group by e.session_id) f
+ where s.id = f.session_id;
 insert into {archive}.samia_skipped (source_table, source_id, reason)
-select 'chat_monitoring', m.id::text,
-       case when m.user_id is null or not exists (select 1 from auth.users u where u.id = m.user_id) then 'no user'
-            else 'no unified event type for ' || m.event_type end
-  from {archive}.chat_monitoring m
- where not exists (select 1 from {schema}.chat_monitoring t where t.id = m.id);
+select 'chat_monitoring', e.id::text,
+       case when e.mapped = any (%(events)s) then 'no user'
+            else 'no unified event type for ' || e.event_type || ', and no migrated session to keep it in' end
+  from samia_events e
+ where not (e.mapped = any (%(events)s) and e.user_exists) and not (not e.mapped = any (%(events)s) and e.session_migrated);
 
 -- Notifications are derived data: new_message / voice_approved fold into their message's read
 -- state (see staged.sql), chat_locked into the session's metadata.legacy lock, typing becomes an
@@ -51,14 +68,15 @@ insert into {schema}.chat_audit_logs (user_id, action, table_schema, table_name,
                                       new_values, ip_address, user_agent, metadata, created_at)
 select a.user_id, lower(a.action), %(schema_name)s, a.table_name, a.record_id::text,
        coalesce(a.session_id, case a.table_name when 'chat_sessions' then a.record_id
-         when 'chat_messages' then (select c.session_id from {archive}.chat_messages c where c.id = a.record_id)
-         when 'chat_monitoring' then (select m.session_id from {archive}.chat_monitoring m where m.id = a.record_id) end),
+         when 'chat_messages' then c.session_id when 'chat_monitoring' then m.session_id end),
        a.old_values, a.new_values, null, a.user_agent,
        case when jsonb_typeof(a.metadata) = 'object' then a.metadata else '{{}}'::jsonb end
          || jsonb_build_object('legacy', jsonb_strip_nulls(jsonb_build_object('source', 'chat_audit_logs', 'id', a.id,
               'action', a.action, 'ip_address', a.ip_address))),
        coalesce(a."timestamp", now())
   from {archive}.chat_audit_logs a
+  left join {archive}.chat_messages c on a.table_name = 'chat_messages' and c.id = a.record_id
+  left join {archive}.chat_monitoring m on a.table_name = 'chat_monitoring' and m.id = a.record_id
  where lower(a.action) in ('insert', 'update', 'delete');
 insert into {archive}.samia_skipped (source_table, source_id, reason)
 select 'chat_audit_logs', a.id::text, 'unknown audit action ' || a.action

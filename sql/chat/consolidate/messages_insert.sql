@@ -4,7 +4,7 @@ insert into {schema}.chat_messages (id, session_id, sender_id, type, content, fi
                                     duration_seconds, waveform_data, status, is_delivered, delivered_at, read_at,
                                     is_deleted, deleted_at, metadata, created_at, updated_at)
 select st.id, st.session_id, st.sender_id, st.new_type, st.content, st.file_path,
-       left(coalesce(st.file_name, regexp_replace(st.legacy_name, '^.*/', '')), 255),
+       left(coalesce(st.file_name, reverse(split_part(reverse(st.legacy_name), '/', 1))), 255),
        case when st.file_size > 0 and st.file_size <= %(size_limit)s then st.file_size end,
        case when lower(split_part(coalesce(st.object_mime, st.mime_hint), ';', 1)) = any (%(mime_exact)s)
               or split_part(lower(coalesce(st.object_mime, st.mime_hint)), '/', 1) || '/*' = any (%(mime_wild)s)
@@ -38,3 +38,16 @@ update {schema}.chat_sessions s
   from (select distinct on (session_id) session_id, created_at, type, content from {schema}.chat_messages
          order by session_id, created_at desc, id desc) l
  where l.session_id = s.id;
+
+-- read state per participant (chat_read_cursors): a participant has read the session up to the
+-- newest message of someone else that the legacy tables mark as read; an older message the legacy
+-- tables left unread then counts as read too (the cursor model has no holes), the newer ones stay
+-- unread. Multi-party legacy rows carry one flag per message, which counts for every other participant.
+insert into {schema}.chat_read_cursors (session_id, user_id, read_at)
+select s.id, p.user_id, max(m.created_at)
+  from {schema}.chat_sessions s
+ cross join lateral unnest(s.participants) p(user_id)
+  join {schema}.chat_messages m on m.session_id = s.id and m.sender_id <> p.user_id and m.read_at is not null
+ where exists (select 1 from auth.users u where u.id = p.user_id)
+ group by s.id, p.user_id
+on conflict (session_id, user_id) do update set read_at = greatest({schema}.chat_read_cursors.read_at, excluded.read_at);

@@ -32,7 +32,10 @@ select md5('samia-booking-session:' || b.id)::uuid,
        jsonb_build_object('legacy', jsonb_build_object('source', 'bookings', 'booking_status', b.status)),
        coalesce(b.created_at, now()), coalesce(b.updated_at, b.created_at, now())
   from {schema}.bookings b
+  -- the bookings with messages or reading voice notes, each once (a distinct set, then a join: never
+  -- a lookup into the messages per booking, whatever work_mem is)
+  join (select m.booking_id from {archive}.messages m
+        union select v.context_id from {archive}.voice_notes v where v.context_type = 'reading') used
+    on used.booking_id = b.id
  where not exists (select 1 from {archive}.chat_sessions s where s.booking_id = b.id)
-   and (exists (select 1 from {archive}.messages m where m.booking_id = b.id)
-        or exists (select 1 from {archive}.voice_notes v where v.context_type = 'reading' and v.context_id = b.id))
    and exists (select 1 from auth.users u where u.id in (b.user_id, b.reader_id));

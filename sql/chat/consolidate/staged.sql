@@ -39,9 +39,16 @@ with sources as (
            'transcription', v.transcription, 'is_processed', v.is_processed))
     from {archive}.voice_notes v
 ), located as (
-  select src.*, split_part(split_part(substring(src.file_url from '/storage/v1/object/(?:public|sign|authenticated)/(.*)$'),
-                                      '?', 1), '#', 1) object_path
+  -- <host>/storage/v1/object/(public, sign or authenticated)/<bucket>/<name>[?…][#…]: string functions,
+  -- not a regular expression; each step is fenced (offset 0) so that later steps read its columns
+  -- instead of recomputing the expressions once per reference
+  select src.*, case when split_part(u.after, '/', 1) in ('public', 'sign', 'authenticated')
+                     then split_part(split_part(substr(u.after, length(split_part(u.after, '/', 1)) + 2), '?', 1), '#', 1)
+                end object_path
     from sources src
+    cross join lateral (select substr(src.file_url, nullif(strpos(src.file_url, '/storage/v1/object/'), 0) + 19) after
+                         offset 0) u
+  offset 0
 ), shaped as (
   select l.*, nullif(split_part(l.object_path, '/', 1), '') legacy_bucket,
          nullif(substr(l.object_path, length(split_part(l.object_path, '/', 1)) + 2), '') legacy_name,
@@ -49,10 +56,11 @@ with sources as (
                 case when l.duration > 0 and l.duration <= %(voice_max)s then 'audio' else 'file' end
               when 'text' then 'text' when 'image' then 'image' when 'file' then 'file' when 'system' then 'system' end new_type
     from located l
+  offset 0
 )
 select sh.*, o.metadata ->> 'mimetype' object_mime, o.id object_id,
        case when sh.legacy_name is not null then
-         sh.session_id || '/' || sh.sender_id || '/' || regexp_replace(sh.legacy_name, '^.*/', '') end file_path,
+         sh.session_id || '/' || sh.sender_id || '/' || reverse(split_part(reverse(sh.legacy_name), '/', 1)) end file_path,
        case
          when sh.session_id is null then 'no chat session (' || coalesce(sh.legacy->>'context_type', 'session_id is null') || ')'
          when not exists (select 1 from {schema}.chat_sessions t where t.id = sh.session_id) then 'its session was not migrated'

@@ -20,9 +20,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ....consolidate.manifest import BackupItem
+from ....consolidate.bulk import bulk_fill
+from ....consolidate.manifest import BackupItem, exists
 from ....consolidate.protocol import Inventory, Step, TableAccount
 from ....consolidate.storage import create_journal
+from ....errors import DatabaseError
 from ....resources import static_sql
 from ..settings import ChatSettings
 from .detect import detect
@@ -30,7 +32,9 @@ from .shapes import LEGACY_BUCKETS, LEGACY_TABLES
 
 ARCHIVE = "chat_legacy"
 API_ROLES = sql.SQL("public, anon, authenticated, service_role")
-TARGETS = ("chat_sessions", "chat_messages", "chat_monitoring")
+# filled set-based: indexes and foreign keys rebuilt at the end; QUIET: their user triggers off meanwhile
+FILLED = ("chat_sessions", "chat_messages", "chat_monitoring", "chat_audit_logs")
+QUIET = ("chat_sessions", "chat_messages")
 FILL = ("sessions", "staged", "messages_insert", "events", "storage")
 
 
@@ -68,7 +72,8 @@ class ChatConsolidation:
         buckets = sorted({*LEGACY_BUCKETS, self.s.bucket})
         return (*tables, BackupItem(self.s.schema, "profiles", "verify"),
                 BackupItem("storage", "buckets", "rows", "id = any(%(buckets)s)", {"buckets": buckets}),
-                BackupItem("storage", "objects", "rows", "bucket_id = any(%(buckets)s)", {"buckets": buckets}))
+                BackupItem("storage", "objects", "platform", "bucket_id = any(%(buckets)s)", {"buckets": buckets},
+                           identity=("bucket_id", "name")))
 
     def prepare(self, conn: psycopg.Connection[Any], inventory: Inventory, step: Step) -> None:
         archive = sql.Identifier(ARCHIVE)
@@ -93,29 +98,40 @@ class ChatConsolidation:
             name, args = rest[:-1].split("(", 1)
             conn.execute(sql.SQL("revoke execute on function {}({}) from {}").format(
                 sql.Identifier(schema, name), sql.SQL(args), API_ROLES))
-        conn.execute(sql.SQL("create table if not exists {} (source_table text not null, source_id text not null,"
-                             " reason text not null, primary key (source_table, source_id))").format(
-            sql.Identifier(ARCHIVE, "samia_skipped")))
+        conn.execute(self._sql("skipped"))
         create_journal(conn, ARCHIVE)
 
     def fill(self, conn: psycopg.Connection[Any], inventory: Inventory, step: Step) -> None:
+        """Fill the unified tables set-based (see docs/consolidation.md, "Speed"): their secondary indexes and
+        foreign keys are rebuilt once at the end, and the per-row triggers of sessions and messages are off
+        (audit rows, last-message preview, participant check: replaced by set-based statements and checks)."""
         if not inventory.of("table", "archive"):
             return
-        targets = [sql.Identifier(self.s.schema, t) for t in TARGETS]
-        for target in targets:  # audit, preview and guard triggers: a migration is not an API write
-            conn.execute(sql.SQL("alter table {} disable trigger user").format(target))
+        conn.execute("select set_config('work_mem', '64MB', true), set_config('maintenance_work_mem', '256MB', true)")
         params = self._params()
-        with psycopg.ClientCursor(conn) as cur:  # several statements per file: bound client side
-            for name in FILL:
-                step(f"migrate: {name}")
-                cur.execute(self._sql(name), params)
-        for target in targets:
-            conn.execute(sql.SQL("alter table {} enable trigger user").format(target))
+        filled = [(self.s.schema, t) for t in FILLED]
+        absent = [t for t in LEGACY_TABLES if not exists(conn, ARCHIVE, t)]
+        with bulk_fill(conn, filled, triggers_off=[(self.s.schema, t) for t in QUIET]):
+            with psycopg.ClientCursor(conn) as cur:  # several statements per file: bound client side
+                cur.execute(self._sql("stand_ins"))  # empty tables for a generation the database never had
+                for name in FILL:
+                    step(f"migrate: {name}")
+                    cur.execute(self._sql(name), params)
+            for table in absent:
+                conn.execute(sql.SQL("drop table {}").format(sql.Identifier(ARCHIVE, table)))
+            step("migrate: rebuild indexes and foreign keys")
+        failed = [f"{rule} ({count})" for rule, count in conn.execute(self._sql("checks")).fetchall() if count]
+        if failed:
+            raise DatabaseError("consolidate: " + "; ".join(failed) + " (rolled back: the database is as it was)")
 
     def accounts(self, conn: psycopg.Connection[Any]) -> tuple[TableAccount, ...]:
-        if conn.execute("select to_regclass(%s)", (f"{ARCHIVE}.samia_skipped",)).fetchone() in (None, (None,)):
+        """Per legacy table the database had: found, migrated (counted on the unified side), skipped by reason."""
+        if not exists(conn, ARCHIVE, "samia_skipped"):
             return ()
-        rows = conn.execute(self._sql("accounting"), self._params()).fetchall()
+        present = [t for t in LEGACY_TABLES if exists(conn, ARCHIVE, t)]
+        with conn.transaction(force_rollback=True), psycopg.ClientCursor(conn) as cur:
+            cur.execute(self._sql("stand_ins"))
+            rows = conn.execute(self._sql("accounting"), {**self._params(), "present": present}).fetchall()
         reasons: dict[str, list[tuple[str, int]]] = {}
         for table, reason, count in conn.execute(sql.SQL(
                 "select source_table, reason, count(*) from {} group by 1, 2 order by 1, 3 desc, 2").format(
@@ -125,7 +141,8 @@ class ChatConsolidation:
                      for name, found, migrated, skipped, target in rows if name in LEGACY_TABLES)
 
     def skipped(self, conn: psycopg.Connection[Any], limit: int) -> tuple[tuple[str, str, str], ...]:
-        if conn.execute("select to_regclass(%s)", (f"{ARCHIVE}.samia_skipped",)).fetchone() in (None, (None,)):
+        """The first `limit` skipped rows (table, id, reason); all of them are in chat_legacy.samia_skipped."""
+        if not exists(conn, ARCHIVE, "samia_skipped"):
             return ()
         rows = conn.execute(sql.SQL("select source_table, source_id, reason from {} order by 1, 2 limit %s").format(
             sql.Identifier(ARCHIVE, "samia_skipped")), (limit,)).fetchall()

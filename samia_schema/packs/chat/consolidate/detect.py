@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from ....catalog import Catalog, snapshot
 from ....consolidate.protocol import Inventory, LegacyObject
@@ -17,6 +18,7 @@ from .shapes import (
     LEFT_ALONE_BUCKETS,
     LEGACY_BUCKETS,
     LEGACY_TABLES,
+    REQUIRES,
     UNIFIED_MARKERS,
     UNIFIED_RPCS,
     WRITES_CHAT,
@@ -116,14 +118,29 @@ def _storage(conn: psycopg.Connection[Any], s: ChatSettings, catalog: Catalog) -
             out.append(LegacyObject("bucket", b.id, "other", "leave", LEFT_ALONE_BUCKETS.get(b.id, "not chat")))
     if not catalog.buckets:
         return out
-    for bucket, layout, pattern in LAYOUTS:
-        row = conn.execute("select count(*) from storage.objects where bucket_id = %s and name ~ %s",
-                           (bucket if bucket != "chat-files" else s.bucket, pattern)).fetchone()
-        if row and row[0]:
+    # every layout counted in one pass over the objects of the legacy buckets
+    buckets = [bucket if bucket != "chat-files" else s.bucket for bucket, _, _ in LAYOUTS]
+    counted = sql.SQL(", ").join(
+        sql.SQL("count(*) filter (where bucket_id = {} and name ~ {})").format(sql.Literal(b), sql.Literal(p))
+        for b, (_, _, p) in zip(buckets, LAYOUTS, strict=True))
+    row = conn.execute(sql.SQL("select {} from storage.objects where bucket_id = any(%s)").format(counted),
+                       (sorted(set(buckets)),)).fetchone()
+    for (bucket, layout, _), found in zip(LAYOUTS, row or (), strict=False):
+        if found:
             target = "target" in layout
             out.append(LegacyObject("layout", f"{bucket}: {layout}", "known layout", "keep" if target else "move",
-                                    f"{row[0]} objects"))
+                                    f"{found} objects"))
     return out
+
+
+def _partial(present: set[str]) -> list[str]:
+    """Refusals for a legacy schema no sequence of the legacy scripts leaves (a table without one it needs)."""
+    if "messages" not in present:
+        return ["legacy chat tables without messages (every generation starts with it): consolidate refuses to"
+                " guess where its rows went"]
+    return [f"legacy {table} without {', '.join(sorted(REQUIRES[table] - present))} (which it needs): not a state"
+            " the legacy scripts leave; consolidate refuses to guess" for table in sorted(present)
+            if REQUIRES[table] - present]
 
 
 def detect(conn: psycopg.Connection[Any], s: ChatSettings, archive: str) -> Inventory:
@@ -133,11 +150,10 @@ def detect(conn: psycopg.Connection[Any], s: ChatSettings, archive: str) -> Inve
     legacy_keys = {(o.name.split(".", 1)[0], o.name.split(".", 1)[1]) for o in tables if o.action == "archive"}
     objects = [*tables, *_policies(s, catalog, legacy_keys), *_triggers(s, catalog, legacy_keys, archive),
                *_functions(s, catalog), *_storage(conn, s, catalog)]
+    present = {o.name.split(".", 1)[1] for o in tables if o.action == "archive" or o.shape == "archived"}
     if any(o.action == "archive" for o in tables):
-        missing = sorted(set(LEGACY_TABLES) - {o.name.split(".", 1)[1] for o in tables if o.action == "archive"}
-                         - {o.name.split(".", 1)[1] for o in tables if o.shape == "archived"})
-        if missing:
-            refusals.append("a partial legacy schema (missing: " + ", ".join(missing) + "): consolidate knows the"
-                            " complete legacy generations only")
+        refusals += _partial(present)
+        objects += [LegacyObject("table", f"{s.schema}.{t}", "absent (its generation's scripts never ran)", "leave",
+                                 "read as an empty table") for t in sorted(set(LEGACY_TABLES) - present)]
     return Inventory(tuple(objects), tuple(dict.fromkeys(refusals)))
 

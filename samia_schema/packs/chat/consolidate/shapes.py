@@ -28,6 +28,13 @@ LEGACY_TABLES: dict[str, frozenset[str]] = {
     "chat_monitoring": frozenset({"id", "user_id", "session_id", "event_type", "timestamp", "metadata", "ip_address",
                                   "user_agent", "created_at"}),
 }
+# the legacy tables each one needs (its foreign keys, or the script that created it): a database may
+# lack a whole generation (its scripts never ran: read as empty), never a table another one needs
+REQUIRES: dict[str, frozenset[str]] = {
+    "messages": frozenset(), "chat_sessions": frozenset({"messages"}), "chat_notifications": frozenset({"messages"}),
+    "voice_note_approvals": frozenset({"messages"}), "chat_messages": frozenset({"chat_sessions"}),
+    "voice_notes": frozenset(), "chat_audit_logs": frozenset(), "chat_monitoring": frozenset({"chat_sessions"}),
+}
 # a column only the unified shape has, per clashing name
 UNIFIED_MARKERS = {"chat_sessions": "created_by", "chat_messages": "file_path", "chat_audit_logs": "table_schema",
                    "chat_monitoring": None}
