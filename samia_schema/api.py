@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from .linter import Violation
     from .migrations import WrittenMigrations
     from .online.steps import OnlinePlan
+    from .partitions import Detached, Partition
 
 
 # --- render -----------------------------------------------------------------------------------
@@ -159,6 +161,7 @@ class ApplyReport:
     database: str
     result: ApplyResult
     created: dict[str, int] = field(default_factory=dict)
+    maintenance: tuple[str, ...] = ()  # the pack's upkeep (e.g. partitions created; dry run: would be)
 
 
 def apply(ws: Workspace, db: str | None = None, *, embedded: bool = False, dry_run: bool = False,
@@ -189,8 +192,16 @@ def apply(ws: Workspace, db: str | None = None, *, embedded: bool = False, dry_r
                             dry_run=dry_run, allow_destructive=allow_destructive, run_bootstrap=bootstrap,
                             online=online, progress=progress)
         with _guarded("apply"):
+            maintenance = _maintain(ws, conn, dry_run)
             created = {} if dry_run else ws.pack.summary(conn, ws.settings)
-    return ApplyReport(target.label, result, created)
+    return ApplyReport(target.label, result, created, maintenance)
+
+
+def _maintain(ws: Workspace, conn: psycopg.Connection[Any], dry_run: bool) -> tuple[str, ...]:
+    """The pack's upkeep in its own transaction, under apply's lock_timeout (a dry run rolls it back)."""
+    with conn.transaction(force_rollback=dry_run):
+        conn.execute("select set_config('lock_timeout', %s, true)", (ws.settings.lock_timeout,))
+        return ws.pack.maintain(conn, ws.settings)
 
 
 # --- verify -----------------------------------------------------------------------------------
@@ -342,6 +353,41 @@ def audit(ws: Workspace, db: str | None = None) -> AuditReport:
 
     with ws.database(ws.dsn(db)) as target, target.connect() as conn:
         return inventory(conn, ws.pack.inventory_scope(ws.settings), target.label)
+
+
+# --- partitions ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PartitionsReport:
+    database: str
+    tables: dict[str, tuple[Partition, ...]]  # partitioned table -> its partitions, oldest first
+    detached: tuple[Detached, ...] = ()
+    dry_run: bool = False
+
+
+def partitions(ws: Workspace, db: str | None = None, *, detach_before: datetime | None = None,
+               unlink: bool = False, dry_run: bool = False,
+               progress: Callable[[str], None] | None = None) -> PartitionsReport:
+    """The partitions of the pack's partitioned tables; with `detach_before`, detach those that end
+    at or before it (docs/partitioning.md).
+
+    Example:
+        >>> partitions(ws, dsn, detach_before=datetime(2026, 1, 1, tzinfo=UTC), dry_run=True).detached
+        (Detached(partition=Partition(schema='private', name='events_p202511', …), …),)
+    """
+    from .partitions import detach_before as detach
+    from .partitions import list_partitions
+
+    tables = ws.pack.partitioned_tables(ws.settings)
+    if not tables:
+        raise ConfigError(f"{ws.settings.source}: no partitioned tables in this configuration "
+                          "(the pack's partitioned layout is off)")
+    with ws.database(ws.dsn(db)) as target, target.connect(autocommit=True) as conn, _guarded("partitions"):
+        done: list[Detached] = []
+        if detach_before is not None:
+            for table in tables:
+                done += detach(conn, table, detach_before, unlink=unlink, dry_run=dry_run, progress=progress)
+        listed = {table: list_partitions(conn, table) for table in tables}
+    return PartitionsReport(target.label, listed, tuple(done), dry_run)
 
 
 # --- consolidate, restore -----------------------------------------------------------------------

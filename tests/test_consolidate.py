@@ -133,8 +133,9 @@ def test_read_state_becomes_cursors(consolidated: tuple[str, Any, Path]) -> None
         cursors = set(conn.execute("select session_id, user_id, read_at from public.chat_read_cursors").fetchall())
         assert cursors == expected and len(cursors) > 10
         # every message the legacy tables mark read is at or before its reader's cursor
-        assert one(conn, "select count(*) from public.chat_messages m join public.chat_sessions s on s.id = m.session_id,"
-                         " unnest(s.participants) p where m.read_at is not null and m.sender_id <> p and not exists"
+        assert one(conn, "select count(*) from public.chat_messages m"
+                         " join public.chat_sessions s on s.id = m.session_id, unnest(s.participants) p"
+                         " where m.read_at is not null and m.sender_id <> p and not exists"
                          " (select 1 from public.chat_read_cursors c where c.session_id = s.id and c.user_id = p"
                          " and c.read_at >= m.created_at)") == 0
         # and a session whose messages were all unread keeps them all unread (no cursor for that reader)

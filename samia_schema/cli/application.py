@@ -13,6 +13,7 @@ from .consolidate import consolidate_command
 from .diff import diff_command
 from .init import init_command
 from .lint import lint_command
+from .partitions import partitions_command
 from .plan import plan_command
 from .render import render_command
 from .restore import restore_command
@@ -29,7 +30,7 @@ app = typer.Typer(
 for name, command in (("init", init_command), ("render", render_command), ("plan", plan_command),
                       ("apply", apply_command), ("verify", verify_command), ("diff", diff_command),
                       ("lint", lint_command), ("audit", audit_command), ("consolidate", consolidate_command),
-                      ("restore", restore_command)):
+                      ("restore", restore_command), ("partitions", partitions_command)):
     app.command(name)(command)
 
 

@@ -149,6 +149,15 @@ class Pack:
         """What `samia apply` prints as created, counted from the catalogs (default: nothing)."""
         return {}
 
+    def maintain(self, conn: psycopg.Connection[Any], settings: Settings) -> tuple[str, ...]:
+        """Upkeep every `samia apply` runs after the units, in its transaction (rolled back in a dry
+        run), e.g. creating next month's partitions; returns what it did, one line each (default: none)."""
+        return ()
+
+    def partitioned_tables(self, settings: Settings) -> tuple[str, ...]:
+        """Tables (`schema.name`) partitioned by a time range, for `samia partitions` (default: none)."""
+        return ()
+
     def preflight(self, conn: psycopg.Connection[Any], settings: Settings) -> tuple[str, ...]:
         """Objects the verifier needs that are missing from a database (empty: ready)."""
         return ()

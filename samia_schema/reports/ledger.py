@@ -179,7 +179,7 @@ def apply_json(report: ApplyReport) -> dict[str, Any]:
             "attempts": r.attempts, "invalid_indexes_dropped": list(r.cleaned),
             "steps": [{**step_json(x.step), "outcome": x.outcome, "attempts": x.attempts,
                        "seconds": round(x.seconds, 3)} for x in r.steps],
-            "online": online_json(r.online)}
+            "online": online_json(r.online), "maintenance": list(report.maintenance)}
 
 
 def apply_view(report: ApplyReport) -> RenderableType:
@@ -193,6 +193,7 @@ def apply_view(report: ApplyReport) -> RenderableType:
         parts.append(f"the transaction was retried: {r.attempts} attempts (lock_timeout)")
     if r.applied:
         parts += online_view(r.online, r.steps)
+    parts += [escape(("would: " if r.dry_run else "") + m) for m in report.maintenance]
     if waiting:
         parts.append(escape(f"not samia's and not applied (samia never runs them): {', '.join(waiting)}"))
     if report.created:

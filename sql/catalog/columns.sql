@@ -13,6 +13,7 @@ select n.nspname as schema,
   join pg_namespace n on n.oid = c.relnamespace
   left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
  where c.relkind in ('r', 'p')
+   and not c.relispartition
    and a.attnum > 0
    and not a.attisdropped
    and n.nspname = any(%(schemas)s::name[])

@@ -18,6 +18,8 @@ select n.nspname as schema,
   join pg_class c on c.oid = con.conrelid
   join pg_namespace n on n.oid = c.relnamespace
  where con.contype in ('p', 'f', 'u', 'c', 'x')
+   and con.conparentid = 0  -- not the per-partition clones of a key that references a partitioned table
    and c.relkind in ('r', 'p')
+   and not c.relispartition
    and n.nspname = any(%(schemas)s::name[])
  order by n.nspname, c.relname, con.conname

@@ -10,6 +10,7 @@ select n.nspname as schema,
   cross join lateral aclexplode(c.relacl) a
  where c.relkind in ('r', 'p', 'v', 'm', 'f')
    and c.relacl is not null
+   and not c.relispartition
    and a.grantee <> c.relowner
    and n.nspname = any(%(schemas)s::name[])
 union all
@@ -25,6 +26,7 @@ select n.nspname,
  where att.attacl is not null
    and att.attnum > 0 and not att.attisdropped
    and c.relkind in ('r', 'p', 'v', 'm', 'f')
+   and not c.relispartition
    and a.grantee <> c.relowner
    and n.nspname = any(%(schemas)s::name[])
  order by 1, 2, 3 nulls first, 4, 5

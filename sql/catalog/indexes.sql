@@ -22,6 +22,7 @@ select n.nspname as schema,
                              and con.contype in ('p', 'u', 'x')
  where n.nspname = any(%(schemas)s::name[])
    and t.relkind in ('r', 'p', 'm')
+   and not t.relispartition
    and not exists (select 1 from pg_depend e
                     where e.classid = 'pg_class'::regclass and e.objid = t.oid and e.deptype = 'e')
  order by n.nspname, ic.relname

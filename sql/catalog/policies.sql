@@ -12,5 +12,6 @@ select n.nspname as schema,
   from pg_policy p
   join pg_class c on c.oid = p.polrelid
   join pg_namespace n on n.oid = c.relnamespace
- where n.nspname = any(%(schemas)s::name[])
+ where not c.relispartition
+   and n.nspname = any(%(schemas)s::name[])
  order by n.nspname, c.relname, p.polname

@@ -8,6 +8,7 @@ select n.nspname as schema,
   from pg_class c
   join pg_namespace n on n.oid = c.relnamespace
  where c.relkind in ('r', 'p')
+   and not c.relispartition  -- a partition follows its parent (its own state: the pack's checks)
    and n.nspname = any(%(schemas)s::name[])
    and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
    and not exists (select 1 from pg_depend e

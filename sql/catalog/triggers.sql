@@ -11,5 +11,6 @@ select n.nspname as schema,
   join pg_proc f on f.oid = t.tgfoid
   join pg_namespace fn on fn.oid = f.pronamespace
  where not t.tgisinternal
+   and not c.relispartition  -- triggers cloned from a partitioned parent
    and n.nspname = any(%(schemas)s::name[])
  order by n.nspname, c.relname, t.tgname

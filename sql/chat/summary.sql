@@ -1,7 +1,7 @@
 -- What the chat schema created, counted from the catalogs (not from what we meant to create).
 select
   (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = %(schema)s and c.relkind = 'r'
+    where n.nspname = %(schema)s and c.relkind in ('r', 'p')
       and c.relname in ('chat_sessions', 'chat_messages', 'chat_audit_logs', 'chat_monitoring', 'chat_read_cursors')) as chat_tables,
   (select count(*) from pg_indexes where schemaname = %(schema)s
     and tablename in ('chat_sessions', 'chat_messages', 'chat_audit_logs', 'chat_monitoring', 'chat_read_cursors')) as chat_indexes,

@@ -22,6 +22,14 @@ create table if not exists public.chat_sessions (
   updated_at timestamptz not null default now()
 );
 
+do $layout$
+begin
+  if exists (select 1 from pg_class c where c.oid = to_regclass('public.chat_messages') and c.relkind = 'p') then
+    raise exception 'chat_messages is partitioned; set messages_partitioning = "monthly" (docs/partitioning.md)'
+      using errcode = '55000';
+  end if;
+end $layout$;
+
 create table if not exists public.chat_messages (
   id uuid primary key default gen_random_uuid(),
   session_id uuid not null references public.chat_sessions (id) on delete cascade,

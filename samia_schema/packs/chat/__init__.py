@@ -86,6 +86,9 @@ def chat_triggers(settings: ChatSettings) -> list[tuple[str, ...]]:
                          fn("audit_statement", "session_id", "content_tsv")))
         triggers.append(("chat_messages", f"chat_messages_touch_session_{event}", f"after {event}", statement,
                          fn("touch_session_last_message")))
+    if settings.messages_partitioning == "monthly":  # the reply key's ON DELETE SET NULL, made certain
+        triggers.append(("chat_messages", "chat_messages_clear_replies", "after delete",
+                         "referencing old table as old_rows for each statement", fn("clear_replies_to_deleted")))
     for table, name in (("chat_sessions", "chat_sessions_audit"), ("chat_messages", "chat_messages_audit"),
                         ("chat_messages", "chat_messages_touch_session")):
         triggers.append((table, name, "dropped", "", ""))
@@ -113,6 +116,7 @@ def template_context(settings: ChatSettings) -> dict[str, object]:
         "added_checks": added_checks(settings),
         "chat_triggers": chat_triggers(settings),
         "forced_tables": forced_tables(settings),
+        "monthly_messages": settings.messages_partitioning == "monthly",
         "schema": settings.schema,
         "private": settings.private_schema,
         "bucket": settings.bucket,
@@ -178,6 +182,19 @@ class ChatPack(Pack):
         with conn.cursor(row_factory=dict_row) as cur:
             row = cur.execute(static_sql("chat/summary.sql").encode(), params).fetchone()
         return {k: int(v) for k, v in (row or {}).items()}
+
+    def partitioned_tables(self, settings: Settings) -> tuple[str, ...]:
+        s = _chat(settings)
+        return (f"{s.schema}.chat_messages",) if s.messages_partitioning == "monthly" else ()
+
+    def maintain(self, conn: psycopg.Connection[Any], settings: Settings) -> tuple[str, ...]:
+        """Monthly messages: the partitions through `partition_months_ahead` months from now."""
+        s = _chat(settings)
+        if s.messages_partitioning != "monthly":
+            return ()
+        rows = conn.execute(sql.SQL("select * from {}.create_message_partitions(p_months_ahead => %s)").format(
+            sql.Identifier(s.private_schema)), (s.partition_months_ahead,)).fetchall()
+        return tuple(f"created partition {s.private_schema}.{r[0]}" for r in rows)
 
     def preflight(self, conn: psycopg.Connection[Any], settings: Settings) -> tuple[str, ...]:
         s = _chat(settings)

@@ -78,9 +78,9 @@ def message_inserts(p: Probe) -> list[AttemptResult]:
                       {"id": chosen}, chosen),
         "chosen_server_columns": (
             "insert into {t} (session_id, sender_id, content, created_at, status, read_at, is_delivered, "
-            "delivered_at) values (%(session)s, %(sender)s, 'probe', now() + interval '1 year', 'read',"
-            " now() + interval '1 year', true, now())"
-            " returning nullif(created_at > now() + interval '300 days' and read_at is not null, false)", {}, None),
+            "delivered_at) values (%(session)s, %(sender)s, 'probe', now() + interval '20 days', 'read',"
+            " now() + interval '20 days', true, now())"  # 20 days: inside the partitions of a monthly layout
+            " returning nullif(created_at > now() + interval '10 days' and read_at is not null, false)", {}, None),
         "system_message": ("insert into {t} (session_id, sender_id, type, content) values "
                            "(%(session)s, %(sender)s, 'system', 'probe') returning id", {}, None),
         "reply_into_other_session": (

@@ -61,6 +61,8 @@ class ChatSettings(Settings):
     trusted_ip_header: str = "cf-connecting-ip"
     max_rows_per_request: int = 100
     realtime_publication: bool = False
+    messages_partitioning: str = "none"  # "monthly": chat_messages partitioned by month (docs/partitioning.md)
+    partition_months_ahead: int = 3  # monthly: every apply creates the partitions through this many months ahead
 
     @property
     def role_claim_path(self) -> tuple[str, ...]:
@@ -137,6 +139,12 @@ def _row_cap(value: object, where: str) -> int:
     return value
 
 
+def _months_ahead(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24:
+        raise ConfigError(f"{where}: expected a whole number of months from 1 to 24, got {value!r}")
+    return value
+
+
 def app_roles(raw: object, where: str) -> AppRoles:
     """`[samia.app_roles]`: the role names the data uses, distinct."""
     if not isinstance(raw, Mapping):
@@ -184,6 +192,10 @@ def coerce(key: str, value: object, where: str) -> object:
         return _trusted_header(value, where)
     if key == "max_rows_per_request":
         return _row_cap(value, where)
+    if key == "messages_partitioning":
+        return one_of(value, ("none", "monthly"), where)
+    if key == "partition_months_ahead":
+        return _months_ahead(value, where)
     raise ConfigError(f"{where}: unknown setting {key!r}")
 
 
