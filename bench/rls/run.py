@@ -177,6 +177,8 @@ def apply_checks(dsn: str, ws: Workspace, bundled: bool) -> dict[str, Any]:
         out["noop_applied_units"] = list(result.applied)
     if bundled:
         env = {**os.environ, "SAMIA_MIGRATIONS_DIR": "/nonexistent-samia-bench"}
+        if ws.settings.source and ws.settings.source.endswith(".toml"):
+            env["SAMIA_CONFIG"] = ws.settings.source  # the benchmarked config (--config), not ./samia.toml
         t = time.monotonic()
         proc = subprocess.run(["samia", "apply", "--db", dsn], capture_output=True, text=True, env=env,
                               check=False)

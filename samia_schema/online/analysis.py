@@ -42,6 +42,16 @@ class IndexBuild:
     only: bool
     keyword_end: int  # offset right after the INDEX keyword (where `concurrently` goes)
     concurrently_at: tuple[int, int] | None = None  # the CONCURRENTLY keyword's offsets, when written
+    table_at: tuple[int, int] = (0, 0)  # the table name's offsets
+
+    def on_only_sql(self, statement: str) -> str:
+        """`create index … on only <table> …` without CONCURRENTLY: the partitioned parent's index alone."""
+        start = self.table_at[0]
+        return self.plain_sql(f"{statement[:start]}only {statement[start:]}")
+
+    def definition(self, statement: str) -> str:
+        """What follows the table name (`using …`, the columns, `include`, `where`)."""
+        return statement[self.table_at[1]:]
 
     def online_sql(self, statement: str) -> str:
         """The statement as `create index concurrently …` (unchanged when it already says so)."""
@@ -135,10 +145,12 @@ def _create_index(t: Sequence[Token]) -> Analysis | None:
     if i is None:
         return Analysis("create_index")
     only = match(t, i, "only") is not None
-    table, _ = read_name(t, skip(t, i, "only"))
+    first = skip(t, i, "only")
+    table, after = read_name(t, first)
     if table is None:
         return Analysis("create_index")
-    build = IndexBuild(name, table, concurrently, if_not_exists, only, keyword_end, concurrently_at)
+    build = IndexBuild(name, table, concurrently, if_not_exists, only, keyword_end, concurrently_at,
+                       (t[first].start, t[after - 1].end))
     mode = "SHARE UPDATE EXCLUSIVE" if concurrently else "SHARE"
     return Analysis("create_index", (Lock(mode, table.text),),
                     (hazard("index_build_online" if concurrently else "index_build"),), index=build)

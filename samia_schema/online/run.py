@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -105,9 +106,40 @@ def drop_invalid(conn: psycopg.Connection[Any], schema: str, name: str) -> bool:
     return True
 
 
+def child_index_name(partition: str, index: str) -> str:
+    """The name of `index`'s index on `partition`: both names, shortened with a digest past 63 bytes."""
+    name = f"{partition}_{index}"
+    if len(name.encode()) <= 63:
+        return name
+    return f"{name.encode()[:54].decode(errors='ignore')}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+def _partition_index_build(conn: psycopg.Connection[Any], step: Step, label: str) -> str:
+    """The parent's index ON ONLY, then per partition: build concurrently (an INVALID leftover
+    dropped first) and attach. Resumable: what is attached already is left as it is."""
+    if index_state(conn, step.schema, step.target) == "valid":
+        return "skipped"
+    execute_script(conn, step.sql, label=label)
+    rows = conn.execute(static_sql("online/partition_indexes.sql"),
+                        {"table": step.relation, "schema": step.schema, "index": step.target}).fetchall()
+    for schema, partition, attached in rows:
+        if attached:
+            continue
+        child = child_index_name(partition, step.target)
+        drop_invalid(conn, schema, child)
+        build = sql.SQL("create index concurrently if not exists {} on {}").format(
+            sql.Identifier(child), sql.Identifier(schema, partition)).as_string(conn) + step.definition
+        execute_script(conn, build, label=f"{label}: {schema}.{partition}")
+        conn.execute(sql.SQL("alter index {} attach partition {}").format(
+            sql.Identifier(step.schema, step.target), sql.Identifier(schema, child)))
+    return "done"
+
+
 def _attempt(conn: psycopg.Connection[Any], step: Step) -> str:
     """Run a step once; 'done' or 'skipped' (already there / already gone / already validated)."""
     label = f"unit {step.unit} (statement {step.number}, online: {step.label})"
+    if step.kind == "partition_index_build":
+        return _partition_index_build(conn, step, label)
     if step.kind == "index_build":
         state = index_state(conn, step.schema, step.target)
         if state == "valid":

@@ -10,9 +10,14 @@ an existing table:
   NOT VALID inside the transaction, then `validate constraint` runs in a short transaction of its
   own after the commit (a constraint already there is not added again; a validated one is done).
 
+On an existing partitioned table, `create index` becomes `create index … on only` the parent
+(no build), then each partition's index built concurrently and attached (the parent's index is
+valid once every partition has one; a rerun resumes where a failure stopped).
+
 A statement stays in the transaction when a later statement that stays there names the same
 index or constraint, or changes its table's columns (it would run before the online step it
-depends on), and for partitioned tables and unnamed indexes or constraints; `plan` says why.
+depends on), and for NOT VALID on partitioned tables and unnamed indexes or constraints; `plan`
+says why.
 
 Example:
     >>> online = plan_online(conn, [ws.plan.unit("030_indexes")])
@@ -73,11 +78,13 @@ class Step:
     state: str
     added: bool = False
     table_name: str = ""  # the table's own name (validate: for dropping the constraint again)
+    definition: str = ""  # partition_index_build: what follows the table name, for each partition's index
 
     @property
     def label(self) -> str:
         what = {"index_build": "create index concurrently", "index_drop": "drop index concurrently",
-                "validate": "validate constraint"}[self.kind]
+                "validate": "validate constraint",
+                "partition_index_build": "create index concurrently per partition, attached to"}[self.kind]
         return f"{what} {self.target} on {self.relation}"
 
 
@@ -277,12 +284,15 @@ class _Planner:
         table = self._rel(build.table.text)
         if not self._exists(build.table.text):
             return self.in_transaction(s, build.plain_sql(s.text))
-        why = ("unnamed index" if not build.name else "partitioned table" if table.kind not in ONLINE_KINDS
-               else "ON ONLY" if build.only else self._conflict([build.name or ""], None))
+        why = ("unnamed index" if not build.name else "ON ONLY" if build.only
+               else "" if table.kind in ONLINE_KINDS or table.kind == "p" else "not a table")
+        why = why or self._conflict([build.name or ""], None)
         if why:
             return self.in_transaction(s, build.plain_sql(s.text), f"not built concurrently: {why}")
         assert build.name is not None and table.relation and table.schema
         found = self.indexes.get(self.index_names.get((s.unit, s.number), "")) or Relation("")
+        if table.kind == "p":
+            return self._partition_index_build(s, table, found)
         if found.kind is not None and (found.kind != "i" or found.index_table != table.relation):
             return self.in_transaction(s, build.plain_sql(s.text), "the name belongs to another relation")
         lock = Lock("SHARE UPDATE EXCLUSIVE", table.relation)
@@ -292,6 +302,21 @@ class _Planner:
         state = "invalid" if found.kind == "i" else "build"
         step = Step(s.unit, s.number, "index_build", build.online_sql(s.text), table.relation, lock.mode,
                     (hazard("index_build_online"),), table.schema, build.name, state)
+        return Placed(s.unit, s.number, "create_index", "online", "", (lock,), step.hazards), [step]
+
+    def _partition_index_build(self, s: _Statement, table: Relation, found: Relation) -> tuple[Placed, list[Step]]:
+        """A partitioned parent: its index ON ONLY (no build), then each partition's concurrently, attached."""
+        build = s.analysis.index
+        assert build is not None and build.name is not None and table.relation and table.schema
+        if found.kind is not None and (found.kind != "I" or found.index_table != table.relation):
+            return self.in_transaction(s, build.plain_sql(s.text), "the name belongs to another relation")
+        if found.valid:
+            return Placed(s.unit, s.number, "create_index", "skipped", "", (), (),
+                          "a valid index of this name exists"), []
+        lock = Lock("SHARE UPDATE EXCLUSIVE", table.relation)
+        step = Step(s.unit, s.number, "partition_index_build", build.on_only_sql(s.text), table.relation, lock.mode,
+                    (hazard("index_build_online"),), table.schema, build.name,
+                    "resume" if found.kind == "I" else "build", definition=build.definition(s.text))
         return Placed(s.unit, s.number, "create_index", "online", "", (lock,), step.hazards), [step]
 
     def _index_drop(self, s: _Statement) -> tuple[Placed, list[Step]]:
@@ -344,8 +369,9 @@ class _Planner:
             where, found = self.place(s)
             placed.append(where)
             steps[:0] = found
-        invalid = tuple(sorted({(self._rel_of_index(key)) for key in self.index_names
-                                if self.indexes.get(self.index_names[key], Relation("")).valid is False}))
+        indexes = {key: self.indexes.get(name, Relation("")) for key, name in self.index_names.items()}
+        invalid = tuple(sorted({self._rel_of_index(key) for key, index in indexes.items()
+                                if index.valid is False and index.kind == "i"}))  # a partitioned one resumes
         return OnlinePlan(tuple(reversed(placed)), tuple(steps), invalid)
 
     def _rel_of_index(self, key: tuple[str, int]) -> tuple[str, str]:
