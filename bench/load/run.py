@@ -171,7 +171,36 @@ def write_report(out: Path, data: dict[str, Any]) -> list[Path]:
     holds = all(r["tps_ratio"] >= 0.8 and r["p95_ratio"] <= 1.5 for r in data["results"])
     lines += ["", f"**targets {'hold' if holds else 'do NOT hold'}** at every client count."]
     md.write_text("\n".join(lines) + "\n")
-    return [md, js]
+    written = [md, js]
+    try:
+        _chart(data, out / "load-chart.png")
+        written.append(out / "load-chart.png")
+    except ImportError:
+        log("matplotlib is not installed (pip install -e '.[bench]'): no chart")
+    return written
+
+
+def _chart(data: dict[str, Any], target: Path) -> None:
+    """Throughput and p95 per client count, ours next to floor."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    results = data["results"]
+    xs = range(len(results))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for ax, key, title in ((axes[0], "tps", "transactions/s (higher is better)"),
+                           (axes[1], "p95_ms", "p95 latency, ms (lower is better)")):
+        ax.bar([x - 0.2 for x in xs], [r["ours"][key] for r in results], 0.4, label="ours (RLS)")
+        ax.bar([x + 0.2 for x in xs], [r["floor"][key] for r in results], 0.4, label="floor")
+        ax.set_xticks(list(xs), [f"{r['clients']} clients" for r in results])
+        ax.set_title(title)
+        ax.legend(loc="lower center")
+    fig.suptitle(f"hot-path mix at {data['messages']:,} messages (pgbench, {data['seconds']} s runs)")
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
