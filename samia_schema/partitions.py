@@ -32,10 +32,10 @@ class Partition:
     upper: datetime | None  # None for a DEFAULT partition
     estimated_rows: int
     detach_pending: bool  # an interrupted DETACH … CONCURRENTLY (finished by the next detach)
-    qualified: str = ""  # schema.name, for messages
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "qualified", f"{self.schema}.{self.name}")
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
 
 
 @dataclass(frozen=True)
@@ -62,26 +62,13 @@ def list_partitions(conn: psycopg.Connection[Any], table: str) -> tuple[Partitio
         >>> [p.name for p in list_partitions(conn, "public.events")][:1]
         ['events_p202611']
     """
-    with conn.transaction():
-        conn.execute("set local timezone = 'UTC'")
-        rows = conn.execute(static_sql("partitions/list.sql"), {"table": table}).fetchall()
-        uppers = [_upper(conn, row[2]) for row in rows]
-    return tuple(Partition(r[0], r[1], r[2], upper, int(r[3]), bool(r[4]))
-                 for r, upper in zip(rows, uppers, strict=True))
-
-
-def _upper(conn: psycopg.Connection[Any], bounds: str) -> datetime | None:
-    if bounds == "DEFAULT":
-        return None
     try:
         with conn.transaction():
-            row = conn.execute(r"select ((regexp_match(%s, $$ TO \('([^']*)'\)$$))[1])::timestamptz",
-                               (bounds,)).fetchone()
+            conn.execute("set local timezone = 'UTC'")
+            rows = conn.execute(static_sql("partitions/list.sql"), {"table": table}).fetchall()
     except psycopg.Error as exc:
-        raise DatabaseError(f"partitions: not a time-range partition ({bounds}): {first_line(exc)}") from exc
-    if not row or row[0] is None:
-        raise DatabaseError(f"partitions: not a single-column range partition: {bounds}")
-    return row[0]  # type: ignore[no-any-return]
+        raise DatabaseError(f"partitions: listing {table}: {first_line(exc)}") from exc
+    return tuple(Partition(r[0], r[1], r[2], r[3], int(r[4]), bool(r[5])) for r in rows)
 
 
 def references(conn: psycopg.Connection[Any], table: str) -> tuple[Reference, ...]:
@@ -90,14 +77,19 @@ def references(conn: psycopg.Connection[Any], table: str) -> tuple[Reference, ..
     return tuple(Reference((r[0], r[1]), r[2], tuple(r[3]), tuple(r[4])) for r in rows)
 
 
+def _matches(ref: Reference, partition: Partition) -> sql.Composed:
+    """`(r.<columns>) in (select <referenced columns> from <partition>)`, r the referencing table."""
+    return sql.SQL("({}) in (select {} from {})").format(
+        sql.SQL(", ").join(sql.Identifier("r", c) for c in ref.columns),
+        sql.SQL(", ").join(map(sql.Identifier, ref.ref_columns)), sql.Identifier(partition.schema, partition.name))
+
+
 def referencing_rows(conn: psycopg.Connection[Any], partition: Partition, refs: Sequence[Reference]) -> int:
     """How many rows reference a row of `partition` through `refs` (what blocks its detach)."""
     total = 0
     for ref in refs:
-        query = sql.SQL("select count(*) from {} r where ({}) in (select {} from {})").format(
-            sql.Identifier(*ref.table), sql.SQL(", ").join(sql.Identifier("r", c) for c in ref.columns),
-            sql.SQL(", ").join(map(sql.Identifier, ref.ref_columns)), sql.Identifier(partition.schema, partition.name))
-        row = conn.execute(query).fetchone()
+        row = conn.execute(sql.SQL("select count(*) from {} r where {}").format(
+            sql.Identifier(*ref.table), _matches(ref, partition))).fetchone()
         total += int(row[0]) if row else 0
     return total
 
@@ -106,12 +98,9 @@ def _unlink(conn: psycopg.Connection[Any], partition: Partition, refs: Sequence[
     changed = 0
     with conn.transaction():
         for ref in refs:
-            target = sql.SQL(", ").join(sql.Identifier("r", c) for c in ref.columns)
             cleared = sql.SQL(", ").join(sql.SQL("{} = null").format(sql.Identifier(c)) for c in ref.columns)
-            changed += conn.execute(sql.SQL("update {} r set {} where ({}) in (select {} from {})").format(
-                sql.Identifier(*ref.table), cleared, target,
-                sql.SQL(", ").join(map(sql.Identifier, ref.ref_columns)),
-                sql.Identifier(partition.schema, partition.name))).rowcount
+            changed += conn.execute(sql.SQL("update {} r set {} where {}").format(
+                sql.Identifier(*ref.table), cleared, _matches(ref, partition))).rowcount
     return changed
 
 

@@ -16,7 +16,7 @@ from support import NO_MIGRATIONS, workspace
 from samia_schema import api
 from samia_schema.backends import Server, create_database, drop_database
 from samia_schema.db import connect, impersonate
-from samia_schema.errors import DatabaseError
+from samia_schema.errors import ConfigError, DatabaseError
 from samia_schema.workspace import Workspace
 
 MONTHLY = {"messages_partitioning": "monthly", **NO_MIGRATIONS}
@@ -93,6 +93,21 @@ def test_every_matrix_cell_holds_and_no_drift(monthly_ws: Workspace, monthly_dsn
     report = api.verify(monthly_ws, monthly_dsn)
     assert report.passed, [(o.resource, o.operation, o.persona, o.detail) for o in report.report.failures]
     assert api.diff(monthly_ws, monthly_dsn).changes == ()
+
+
+def test_the_reply_sabotage_is_caught_on_this_layout(monthly_ws: Workspace, monthly_dsn: str) -> None:
+    """The reply key here has the time too: a planted check that lets any reply through must still fail
+    the chat_messages insert cell (the other sabotages do not touch what this layout changes)."""
+    from psycopg import sql
+
+    from samia_schema.access.verify import run_cells, sabotages
+
+    planted = next(x for x in sabotages(monthly_ws.pack.sabotage_dir()) if x.name == "29_reply_across_sessions")
+    with connect(monthly_dsn, autocommit=True) as conn:
+        text = sql.SQL(planted.template).format(**monthly_ws.pack.sabotage_params(monthly_ws.settings)).as_string(conn)
+        failed = {(o.resource, o.operation) for o in run_cells(conn, monthly_ws.pack, monthly_ws.matrix(),
+                                                               monthly_ws.settings, sabotage_sql=text) if not o.passed}
+    assert ("chat_messages", "insert") in failed
 
 
 def test_a_client_cannot_reach_a_partition(monthly_dsn: str) -> None:
@@ -207,8 +222,6 @@ def test_layout_mismatch_is_refused_and_changes_nothing(fresh: str) -> None:
 
 
 def test_partitions_command_needs_the_layout(fresh: str) -> None:
-    from samia_schema.errors import ConfigError
-
     with pytest.raises(ConfigError, match="no partitioned tables"):
         api.partitions(workspace(**NO_MIGRATIONS), fresh)
 

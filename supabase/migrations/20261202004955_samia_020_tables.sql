@@ -22,9 +22,14 @@ create table if not exists public.chat_sessions (
   updated_at timestamptz not null default now()
 );
 
+-- The layout of chat_messages (messages_partitioning, docs/partitioning.md) is chosen when the table
+-- is created: "monthly" range-partitions it by created_at, which the server sets, and the primary key
+-- and the reply link carry it (a partitioned table's unique keys must). Refuses to run over a table of
+-- the other layout: converting is a data migration.
 do $layout$
 begin
-  if exists (select 1 from pg_class c where c.oid = to_regclass('public.chat_messages') and c.relkind = 'p') then
+  if exists (select 1 from pg_class c where c.oid = to_regclass('public.chat_messages')
+                and (c.relkind = 'p') <> false) then
     raise exception 'chat_messages is partitioned; set messages_partitioning = "monthly" (docs/partitioning.md)'
       using errcode = '55000';
   end if;
